@@ -1,0 +1,91 @@
+"""Mutants and alternatives: implementations of one answer that a hidden suite must reject
+(mutants) or accept with full marks (alternatives).
+
+An assignment declares them in ``autograder/<ps>/mutants.py`` and ``alternatives.py``::
+
+    @mutant("softmax", hint="this behaves like softmax without subtracting the max: it "
+                            "overflows for large logits")
+    def softmax_no_max_shift(z, axis=-1):
+        e = np.exp(z)
+        return e / e.sum(axis=axis, keepdims=True)
+
+The function's source, renamed to the target (``def softmax(...)``), replaces the student's
+definition of the target in an otherwise correct submission. Answers that are not functions
+(a SymPy expression assigned to a name) are declared with :func:`mutant_code` /
+:func:`alternative_code` and their full source.
+"""
+import ast
+import importlib.util
+import inspect
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+MUTANT, ALTERNATIVE = "mutant", "alternative"
+
+
+@dataclass(frozen=True)
+class Variant:
+    kind: str     # MUTANT or ALTERNATIVE
+    target: str   # the name in the student's notebook it replaces
+    name: str     # unique within the assignment, e.g. "softmax_no_max_shift"
+    source: str   # code that (re)defines `target`
+    hint: str = ""  # mutants: what the mistake is, in words a student understands
+
+    @property
+    def label(self):
+        return f"{self.kind}:{self.name}"
+
+
+# Registries filled while an assignment's mutants.py / alternatives.py is imported.
+_collected: list = []
+
+
+def _function_source(fn, target):
+    """The function's source without decorators, with its name changed to `target`."""
+    source = textwrap.dedent(inspect.getsource(fn))
+    node = ast.parse(source).body[0]
+    lines = source.splitlines()[node.lineno - 1:]  # drop decorator lines
+    lines[0] = lines[0].replace(f"def {fn.__name__}(", f"def {target}(", 1)
+    return "\n".join(lines) + "\n"
+
+
+def mutant(target, hint):
+    def register(fn):
+        _collected.append(Variant(MUTANT, target, fn.__name__, _function_source(fn, target), hint))
+        return fn
+    return register
+
+
+def alternative(target):
+    def register(fn):
+        _collected.append(Variant(ALTERNATIVE, target, fn.__name__, _function_source(fn, target)))
+        return fn
+    return register
+
+
+def mutant_code(target, name, source, hint):
+    _collected.append(Variant(MUTANT, target, name, textwrap.dedent(source), hint))
+
+
+def alternative_code(target, name, source):
+    _collected.append(Variant(ALTERNATIVE, target, name, textwrap.dedent(source)))
+
+
+def load_variants(material_dir):
+    """All variants declared in `material_dir`/mutants.py and alternatives.py, in file order."""
+    found = []
+    for filename in ("mutants.py", "alternatives.py"):
+        path = Path(material_dir) / filename
+        if not path.exists():
+            continue
+        start = len(_collected)
+        spec = importlib.util.spec_from_file_location(f"_variants_{path.parent.name}_{path.stem}", path)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        found += _collected[start:]
+        del _collected[start:]
+    names = [v.name for v in found]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"{material_dir}: variant names used twice: {sorted(duplicated)}")
+    return found
