@@ -18,3 +18,38 @@ import pytest
 
 question = pytest.mark.question
 points = pytest.mark.points
+
+
+def symbolically_equal(got, expected, symbols, seconds=5.0, points=20, seed=0):
+    """Whether two SymPy expressions are equal: `simplify(got - expected) == 0` within
+    `seconds`, else agreement at `points` random points of `symbols` (a dict name -> Symbol,
+    positive symbols drawn positive). Returns (equal, how) with how in {"symbolic", "numeric"}."""
+    import signal
+
+    import numpy as np
+    import sympy as sp
+
+    def give_up(*_):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        if sp.simplify(got - expected) == 0:
+            return True, "symbolic"
+    except (TimeoutError, TypeError, ValueError, RecursionError):
+        pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    rng = np.random.default_rng(seed)
+    ordered = list(symbols.values())
+    f_got, f_expected = (sp.lambdify(ordered, e, "numpy") for e in (got, expected))
+    for _ in range(points):
+        values = [rng.uniform(0.5, 3.0) if s.is_positive else rng.uniform(-3.0, 3.0)
+                  for s in ordered]
+        with np.errstate(all="ignore"):
+            a, b = complex(f_got(*values)), complex(f_expected(*values))
+        if not np.isclose(a, b, rtol=1e-9, atol=1e-12):
+            return False, "numeric"
+    return True, "numeric"

@@ -1,0 +1,345 @@
+"""The trusted side of the sandbox: starts a zygote inside bubblewrap and runs submissions in
+children forked from it. Everything a child sends back is decoded by `wire` (plain data, no
+pickle); every way a child can misbehave ends as a `StudentError` with a kind and a message.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from autograder.inside import wire
+
+INSIDE_DIR = Path(wire.__file__).resolve().parent
+SANDBOX_RUNTIME = "/sandbox/runtime"  # where INSIDE_DIR appears inside bubblewrap
+MAX_MESSAGE = 1 << 28
+
+
+@dataclass
+class Limits:
+    """Resource limits of one submission; nbgrader_config.py and the CLI can override each."""
+    memory_mb: int = 2048        # address space a submission may add to the warm zygote's
+    cpu_seconds: int = 120       # CPU time of one submission's process
+    processes: int = 64          # RLIMIT_NPROC (effective where the sandbox user is not root)
+    file_mb: int = 64            # largest file a submission may write
+    call_seconds: float = 10.0   # wall clock of one call into student code (or one cell)
+    cell_seconds: float = 60.0   # wall clock of one notebook cell
+    submission_seconds: float = 300.0  # wall clock of everything one submission runs
+    restarts: int = 3            # how often a submission's process may be rebuilt after a crash
+
+    def for_child(self):
+        return {"memory_bytes": self.memory_mb << 20, "cpu_seconds": self.cpu_seconds,
+                "processes": self.processes, "file_bytes": self.file_mb << 20}
+
+
+class StudentError(Exception):
+    """Student code did not return normally. `kind`: error, timeout, memory, crashed."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+# ------------------------------------------------------------------------------ bubblewrap
+
+_bwrap_checked = None
+
+
+def bwrap_usable():
+    """Whether bubblewrap can create the namespaces we need on this machine (checked once)."""
+    global _bwrap_checked
+    if _bwrap_checked is None:
+        path = shutil.which("bwrap")
+        _bwrap_checked = False
+        if path and sys.platform.startswith("linux"):
+            try:
+                probe = subprocess.run(_bwrap_argv(path) + ["/bin/true"], capture_output=True,
+                                       timeout=20)
+                _bwrap_checked = probe.returncode == 0
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+    return _bwrap_checked
+
+
+def _bwrap_argv(bwrap):
+    """No network, no IPC, own PIDs; the OS and Python read-only; an empty private /tmp;
+    the sandbox runtime read-only; nothing else of the course (no autograder/, source/, db)."""
+    argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+            "--hostname", "sandbox"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
+        if os.path.exists(etc):
+            argv += ["--ro-bind", etc, etc]
+    for tree in _python_trees():
+        argv += ["--ro-bind", tree, tree]
+    argv += ["--ro-bind", str(INSIDE_DIR), SANDBOX_RUNTIME]
+    return argv
+
+
+def _python_trees():
+    """The interpreter's own install and the virtualenv: all the sandbox needs of Python."""
+    trees = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
+    trees.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    # Drop trees nested in others; never mount the whole file system.
+    trees = {t for t in trees if t != "/" and not any(t != o and t.startswith(o + "/") for o in trees)}
+    return sorted(t for t in trees if not t.startswith(("/usr", "/lib", "/bin")))
+
+
+# ---------------------------------------------------------------------------------- zygote
+
+class Zygote:
+    """A warm interpreter inside the sandbox that forks one child per submission."""
+
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch"):
+        self.limits = limits or Limits()
+        self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
+        self.preload = preload
+        self.process = self.ctrl = None
+        self.starts = 0
+
+    @property
+    def isolation(self):
+        return "bubblewrap" if self.use_bwrap else "rlimits only"
+
+    def start(self):
+        self.close()
+        ours, theirs = socket.socketpair()
+        python = sys.executable
+        if self.use_bwrap:
+            runtime = f"{SANDBOX_RUNTIME}/zygote.py"
+            argv = _bwrap_argv(shutil.which("bwrap")) + [python, "-I", runtime,
+                                                         "--own-pid-namespace"]
+            cwd = None
+        else:
+            argv = [python, "-I", str(INSIDE_DIR / "zygote.py")]
+            cwd = tempfile.gettempdir()
+        argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", self.preload]
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        self.process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, start_new_session=True)
+        theirs.close()
+        self.ctrl = ours
+        self.ctrl.settimeout(120)
+        try:
+            self.info = wire.receive(self.ctrl, MAX_MESSAGE)
+        except (EOFError, OSError, wire.WireError) as error:
+            stderr = self._stderr()
+            self.close()
+            raise SandboxUnavailable(f"the sandbox did not start ({error}): {stderr}") from None
+        self.starts += 1
+        return self
+
+    def _stderr(self):
+        try:
+            self.process.kill()
+            return self.process.communicate(timeout=5)[1].decode(errors="replace")[-2000:]
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            return ""
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def spawn(self):
+        """A fresh child: (socket to it, its pid). Restarts the zygote if it has died."""
+        for attempt in (1, 2):
+            if not self.alive():
+                self.start()
+            try:
+                self.ctrl.settimeout(30)
+                wire.send(self.ctrl, {"op": "spawn", "limits": self.limits.for_child()})
+                _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 1)
+                info = wire.receive(self.ctrl, MAX_MESSAGE)
+                if len(fds) != 1:
+                    raise EOFError("no socket received")
+                return socket.socket(fileno=fds[0]), info["pid"]
+            except (EOFError, OSError, wire.WireError, KeyError, TypeError):
+                self.close()
+                if attempt == 2:
+                    raise SandboxUnavailable("the sandbox's zygote keeps dying") from None
+
+    def end(self, pid):
+        """Kill a child (and its process group) and say how it ended."""
+        if not self.alive():
+            return {"status": "zygote-died"}
+        try:
+            self.ctrl.settimeout(30)
+            wire.send(self.ctrl, {"op": "kill", "pid": pid})
+            return wire.receive(self.ctrl, MAX_MESSAGE)
+        except (EOFError, OSError, wire.WireError):
+            self.close()  # a child took the zygote with it; the next spawn starts a new one
+            return {"status": "zygote-died"}
+
+    def close(self):
+        if self.ctrl is not None:
+            self.ctrl.close()
+            self.ctrl = None
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+
+
+# ----------------------------------------------------------------------- one submission
+
+class SandboxedRun:
+    """One submission's code in a child of the zygote: its cells are executed once, then the
+    hidden tests call into it. A child that dies or overruns is replaced (cells re-executed,
+    skipping any cell that killed the previous one) up to `limits.restarts` times."""
+
+    def __init__(self, zygote, cells):
+        self.zygote, self.limits = zygote, zygote.limits
+        self.cells = cells            # [(name, source)] in notebook order
+        self.cell_outcomes = {}       # name -> {"kind", "message"} for cells that failed
+        self.bad_cells = set()        # cells not re-run after they killed or stalled a child
+        self.deadline = time.monotonic() + self.limits.submission_seconds
+        self.sock = self.pid = None
+        self.restarts = -1
+        self.last_failure = None
+
+    def __enter__(self):
+        try:
+            self._ensure_child()
+        except StudentError as failure:  # every later call reports it again, per test
+            self.last_failure = failure.message
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.pid is not None:
+            self.zygote.end(self.pid)
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = self.pid = None
+
+    # -- child lifecycle
+    def _ensure_child(self):
+        if self.sock is not None:
+            return
+        self.restarts += 1
+        if self.restarts > self.limits.restarts:
+            raise StudentError("crashed", "the submission's process was restarted too often "
+                               f"(last: {self.last_failure})")
+        self.sock, self.pid = self.zygote.spawn()
+        for name, source in self.cells:
+            if name in self.bad_cells:
+                continue
+            try:
+                self._request({"op": "exec", "source": source, "name": name},
+                              self.limits.cell_seconds, restart=False)
+            except StudentError as failure:
+                self.cell_outcomes[name] = {"kind": failure.kind, "message": failure.message}
+                if self.sock is None:  # the cell killed or stalled the child: skip it next time
+                    self.bad_cells.add(name)
+                    return self._ensure_child()
+
+    def _child_died(self, kind, message):
+        status = self.zygote.end(self.pid)
+        self.sock.close()
+        self.sock = self.pid = None
+        kind, message = _classify_death(kind, message, status)
+        self.last_failure = message
+        return StudentError(kind, message)
+
+    # -- requests
+    def _request(self, message, seconds, restart=True):
+        if restart:
+            self._ensure_child()
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise StudentError("timeout", "the submission used up its total time limit of "
+                               f"{self.limits.submission_seconds:g} s")
+        seconds = min(seconds, remaining)
+        try:
+            self.sock.settimeout(seconds)
+            wire.send(self.sock, message)
+            reply = wire.receive(self.sock, MAX_MESSAGE)
+        except (TimeoutError, socket.timeout):
+            raise self._child_died("timeout", f"did not finish within {seconds:g} s") from None
+        except (EOFError, ConnectionError, BrokenPipeError):
+            raise self._child_died("crashed", "the process running the code ended") from None
+        except wire.WireError as error:
+            raise self._child_died("error", f"sent back something that is not plain data: "
+                                   f"{error}") from None
+        if type(reply) is not dict:
+            raise self._child_died("error", "sent back a malformed reply")
+        if "error" in reply:
+            raise _student_exception(reply["error"])
+        return reply.get("value")
+
+    def call(self, target, args=(), kwargs=None):
+        return self._request({"op": "call", "target": target, "args": list(args),
+                              "kwargs": kwargs or {}}, self.limits.call_seconds)
+
+    def get(self, name):
+        return self._request({"op": "get", "name": name}, self.limits.call_seconds)
+
+    def has(self, name):
+        return self._request({"op": "has", "name": name}, self.limits.call_seconds) is True
+
+    def getattr(self, handle, name):
+        return self._request({"op": "getattr", "target": handle, "name": name},
+                             self.limits.call_seconds)
+
+    def define(self, source):
+        return self._request({"op": "define", "source": source}, self.limits.call_seconds)
+
+
+def _student_exception(error):
+    if type(error) is not dict:
+        return StudentError("error", "raised an exception")
+    kind_name = str(error.get("type", "Exception"))[:100]
+    message = str(error.get("message", ""))[:2000]
+    where = error.get("where") if type(error.get("where")) is list else []
+    location = f" ({str(where[-1])[:200]})" if where else ""
+    memory = kind_name == "MemoryError" or "can't allocate memory" in message
+    return StudentError("memory" if memory else "error",
+                        f"raised {kind_name}: {message}{location}")
+
+
+_SIGNAL_MEANINGS = {
+    signal.SIGXCPU: ("timeout", "used up its CPU time limit"),
+    signal.SIGXFSZ: ("crashed", "wrote a file larger than the file size limit"),
+    signal.SIGSEGV: ("crashed", "crashed with a segmentation fault"),
+    signal.SIGABRT: ("crashed", "aborted"),
+}
+
+
+def _classify_death(kind, message, status):
+    if kind == "timeout":
+        return kind, message
+    if status.get("status") == "exit":
+        return "crashed", f"ended the process (exit code {status.get('code')})"
+    if status.get("status") == "zygote-died":
+        return "crashed", "killed the sandbox it was running in"
+    if status.get("status") != "signal":
+        return kind, message
+    sig = status.get("signal")
+    if sig in _SIGNAL_MEANINGS:
+        return _SIGNAL_MEANINGS[sig]
+    if sig == signal.SIGKILL:
+        return "crashed", "was killed (SIGKILL: CPU or memory limit, or the code killed itself)"
+    return "crashed", f"was killed by signal {sig}"

@@ -1,0 +1,116 @@
+"""The `student` object of hidden tests: the submission, reached across the sandbox boundary.
+
+``student.softmax(z)`` sends `z` to the sandbox, calls the student's `softmax` there and returns
+the result as plain data. A SymPy answer comes back as text and is rebuilt here by a whitelist
+parser (`parse_expression`): never `sympify`, never `eval`.
+"""
+import ast
+
+import sympy as sp
+
+from autograder.engine.sandbox import StudentError
+from autograder.inside.wire import ExpressionText, Handle
+
+MAX_EXPRESSION_CHARS = 20_000
+MAX_EXPRESSION_NODES = 5_000
+_FUNCTIONS = {name: getattr(sp, name) for name in (
+    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "Abs", "Max", "Min",
+    "sign", "Heaviside", "factorial", "binomial", "Rational", "KroneckerDelta")}
+_CONSTANTS = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo}
+_OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+              ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+
+
+class Student:
+    def __init__(self, run):
+        self._run = run
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteFunction(self._run, name)
+
+    def defines(self, name):
+        """Whether the notebook defines `name`."""
+        return self._run.has(name)
+
+    def value(self, name):
+        """The plain-data value bound to `name` in the notebook."""
+        return self._run.get(name)
+
+    def function(self, source):
+        """A function defined in the sandbox from `source` (with `np` and `math` available),
+        as a handle to pass as an argument to the student's functions."""
+        return self._run.define(source)
+
+    def expression(self, name, symbols):
+        """The SymPy expression (or list of them) bound to `name`, rebuilt with `symbols`:
+        {"z0": {"real": True}, ...} - symbol names and their assumptions."""
+        value = self._run.get(name)
+        made = {s: sp.Symbol(s, **assumptions) for s, assumptions in symbols.items()}
+        if isinstance(value, (list, tuple)):
+            return [_expression_of(v, name, made) for v in value]
+        return _expression_of(value, name, made)
+
+
+class RemoteFunction:
+    def __init__(self, run, name):
+        self._run, self.__name__ = run, name
+
+    def __call__(self, *args, **kwargs):
+        return self._run.call(self.__name__, args, kwargs)
+
+    def __repr__(self):
+        return f"<student's {self.__name__}>"
+
+
+def _expression_of(value, name, symbols):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return sp.nsimplify(value)
+    if not isinstance(value, ExpressionText):
+        kind = value.type_name if isinstance(value, Handle) else type(value).__name__
+        raise StudentError("error", f"{name} should be a SymPy expression, but it is a {kind}")
+    try:
+        return parse_expression(str(value), symbols)
+    except ValueError as error:
+        raise StudentError("error", f"{name} could not be read as a formula: {error}") from None
+
+
+def parse_expression(text, symbols):
+    """Rebuild a SymPy expression from `text`, allowing only `symbols`, numbers, arithmetic
+    and a fixed list of functions. Raises ValueError with a readable reason otherwise."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ValueError("the expression is too long")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"{text[:80]!r} is not a formula") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
+        raise ValueError("the expression is too large")
+    return _build(tree.body, symbols)
+
+
+def _build(node, symbols):
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return sp.Integer(node.value) if type(node.value) is int else sp.Float(node.value)
+    if isinstance(node, ast.Name):
+        if node.id in symbols:
+            return symbols[node.id]
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        allowed = ", ".join(sorted(symbols))
+        raise ValueError(f"unknown name {node.id!r} (use only the symbols {allowed})")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _build(node.operand, symbols)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_build(node.left, symbols), _build(node.right, symbols))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        base, exponent = _build(node.left, symbols), _build(node.right, symbols)
+        if exponent.is_number and abs(exponent) > 1000:
+            raise ValueError("exponent too large")
+        return base ** exponent
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS and not node.keywords):
+        return _FUNCTIONS[node.func.id](*(_build(a, symbols) for a in node.args))
+    raise ValueError(f"unsupported part of a formula: {ast.unparse(node)[:80]!r}")

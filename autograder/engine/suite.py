@@ -1,0 +1,144 @@
+"""Runs an assignment's hidden pytest suite against submissions.
+
+pytest collects the suite once per worker; then, for each submission, every collected test
+runs with the `student` fixture bound to that submission's sandboxed run. Tests, references
+and expected values stay in this (trusted) process; the sandbox only ever sees the calls.
+"""
+import time
+from pathlib import Path
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+from autograder.engine.forbidden import forbidden_calls_in, names_defined
+from autograder.engine.notebooks import NotebookError, read_submission
+from autograder.engine.sandbox import SandboxedRun, SandboxUnavailable, StudentError
+from autograder.engine.student import Student
+
+PASSED, FAILED, FORBIDDEN = "passed", "failed", "forbidden-call"
+
+
+class HiddenSuite:
+    """The pytest plugin: `run(jobs, on_result)` grades each job and hands back its result."""
+
+    def __init__(self, assignment, zygote, jobs, on_result):
+        self.assignment, self.zygote = assignment, zygote
+        self.jobs, self.on_result = jobs, on_result
+        self.current = None
+        self.collection_errors = []
+        self._excinfo = {}
+
+    def run(self):
+        args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider",
+                "-p", "no:stepwise", "-p", "no:terminal", "-p", "no:warnings", "--rootdir", str(self.assignment.material_dir)]
+        code = pytest.main(args, plugins=[self])
+        if self.collection_errors or code not in (0, 1, 5):
+            raise RuntimeError(f"the hidden suite of {self.assignment.name} could not be collected: "
+                               + "; ".join(self.collection_errors or [f"pytest exit code {code}"]))
+
+    # ---------------------------------------------------------------- pytest hooks
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "question(grade_id): the question a test grades")
+        config.addinivalue_line("markers", "points(n): points a test is worth")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr)[-1500:]}")
+
+    @pytest.fixture
+    def student(self):
+        return self.current
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        if call.excinfo is not None and call.when == "call":
+            self._excinfo[item.nodeid] = call.excinfo
+
+    def pytest_runtestloop(self, session):
+        tests = [_describe_item(item) for item in session.items]
+        for job in self.jobs:
+            self.on_result(self.grade(job, session.items, tests))
+        return True
+
+    # ------------------------------------------------------------------- grading
+    def grade(self, job, items, tests):
+        started = time.monotonic()
+        result = {"student": job["student"], "assignment": self.assignment.name,
+                  "notebook": job["path"], "isolation": self.zygote.isolation,
+                  "status": "graded", "reason": "", "problems": [], "cells": {}, "tests": []}
+        try:
+            notebook = read_submission(Path(job["path"]), self.assignment)
+        except NotebookError as error:
+            result.update(status="ungraded", reason=str(error))
+            return _finish(result, self.assignment, started)
+        result["problems"] = notebook.problems
+        flagged = self._forbidden(notebook)
+        try:
+            self._run_tests(result, notebook, flagged, items, tests)
+        except SandboxUnavailable as error:
+            result.update(status="ungraded", reason=f"the sandbox failed: {error}", tests=[])
+        return _finish(result, self.assignment, started)
+
+    def _run_tests(self, result, notebook, flagged, items, tests):
+        with SandboxedRun(self.zygote, notebook.cells) as run:
+            self.current = Student(run)
+            for item, test in zip(items, tests):
+                if test["question"] in flagged:
+                    outcome = {"outcome": FORBIDDEN,
+                               "message": "uses " + ", ".join(flagged[test["question"]]) +
+                               ", which does the work this question asks you to implement"}
+                else:
+                    outcome = self._run_item(item)
+                earned = test["points"] if outcome["outcome"] == PASSED else 0
+                result["tests"].append({**test, **outcome, "earned": earned})
+            result["cells"] = run.cell_outcomes
+        self.current = None
+
+    def _forbidden(self, notebook):
+        defined = names_defined(source for _, source in notebook.cells)
+        flagged = {}
+        for question, names in self.assignment.forbidden_calls.items():
+            hits = forbidden_calls_in(notebook.answers.get(f"{question}_answer", ""), names, defined)
+            if hits:
+                flagged[question] = hits
+        return flagged
+
+    def _run_item(self, item):
+        self._excinfo.pop(item.nodeid, None)
+        started = time.monotonic()
+        reports = runtestprotocol(item, log=False, nextitem=None)
+        seconds = round(time.monotonic() - started, 4)
+        if all(r.passed for r in reports if r.when == "call") and not any(r.failed for r in reports):
+            return {"outcome": PASSED, "message": "", "detail": "", "seconds": seconds}
+        excinfo = self._excinfo.pop(item.nodeid, None)
+        detail = next((str(r.longrepr)[-3000:] for r in reports if r.failed), "")
+        if excinfo is not None and isinstance(excinfo.value, StudentError):
+            error = excinfo.value
+            return {"outcome": error.kind, "message": error.message, "detail": detail,
+                    "seconds": seconds}
+        # The student's values did not meet the check. The assertion text may show expected
+        # values, so it stays in `detail` (instructors only); students see the description.
+        return {"outcome": FAILED, "message": "", "detail": detail, "seconds": seconds}
+
+
+def _describe_item(item):
+    question = item.get_closest_marker("question")
+    points = item.get_closest_marker("points")
+    if question is None or points is None:
+        raise RuntimeError(f"hidden test {item.nodeid} needs question(...) and points(...) marks")
+    doc = (getattr(item, "function", None).__doc__ or item.name).strip()
+    return {"test": item.name, "question": question.args[0], "points": float(points.args[0]),
+            "description": doc.split("\n\n")[0].replace("\n", " ")}
+
+
+def _finish(result, assignment, started):
+    scores = {q: 0.0 for q in assignment.autograded_questions}
+    for test in result["tests"]:
+        scores[test["question"]] = scores.get(test["question"], 0.0) + test["earned"]
+    result["scores"] = scores
+    result["max_scores"] = {q: assignment.points(q) for q in assignment.autograded_questions}
+    result["total"] = sum(scores.values())
+    result["max_total"] = sum(result["max_scores"].values())
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result

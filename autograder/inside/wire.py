@@ -1,0 +1,222 @@
+"""The wire format between the trusted grader and the sandbox: plain data only, never pickle.
+
+A frame is ``u32 header length | header JSON | (u64 length | bytes) per buffer``. The JSON tree
+uses a few tagged objects for what JSON lacks:
+
+    {"$t": [...]}                     tuple
+    {"$d": [[key, value], ...]}       dict (keys: str, int, float or bool)
+    {"$a": i, "dtype": "<f8", "shape": [..], "scalar": false}
+                                      numpy array of a numeric or bool dtype, bytes in buffer i
+    {"$c": [re, im]}                  complex
+    {"$rng": {...}}                   np.random.Generator, as its bit generator's state
+    {"$h": id, "type": "Value"}       handle on an object that stays in the sandbox
+    {"$sym": "exp(z0)/(...)"}         a SymPy expression, as text (parsed by a whitelist)
+
+This module is imported on both sides and inside the sandbox it may be tampered with, so the
+trusted side never relies on what the sandbox *encoded*: :func:`decode` validates every node
+and rebuilds values itself (arrays from raw bytes with a checked dtype and size).
+"""
+import json
+import struct
+
+import numpy as np
+
+NUMERIC_KINDS = "biufc"
+MAX_DEPTH = 64
+_HEADER = struct.Struct("<I")
+_BUFLEN = struct.Struct("<Q")
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+class WireError(Exception):
+    """A frame or value that breaks the format: the peer is broken or hostile."""
+
+
+class Handle:
+    """An object that lives in the sandbox; only its id and type name cross the boundary."""
+
+    def __init__(self, handle_id, type_name=""):
+        self.id, self.type_name = int(handle_id), str(type_name)[:200]
+
+    def __repr__(self):
+        return f"<sandbox object {self.type_name} #{self.id}>"
+
+
+class ExpressionText(str):
+    """The text of a SymPy expression from the sandbox: data to parse, never to eval."""
+
+
+# ----------------------------------------------------------------------------------- encoding
+
+def encode(value, buffers, on_unknown=None, depth=0):
+    """Turn `value` into a JSON-able tree, appending array bytes to `buffers`.
+
+    `on_unknown(obj)` returns a replacement for any other object, encoded instead of it (the
+    sandbox turns tensors into arrays and other objects into handles); without it such objects
+    are an error.
+    """
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is complex:
+        return {"$c": [value.real, value.imag]}
+    if type(value) is ExpressionText:
+        return {"$sym": str(value)}
+    if type(value) is Handle:
+        return {"$h": value.id, "type": value.type_name}
+    if type(value) in (list, tuple):
+        items = [encode(v, buffers, on_unknown, depth + 1) for v in value]
+        return items if type(value) is list else {"$t": items}
+    if type(value) is dict:
+        return {"$d": [[encode(k, buffers, on_unknown, depth + 1),
+                        encode(v, buffers, on_unknown, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return _encode_array(np.asarray(value), buffers, scalar=True)
+    if type(value) is np.ndarray:
+        return _encode_array(value, buffers, scalar=False)
+    if type(value) is np.random.Generator:
+        state = value.bit_generator.state
+        return {"$rng": encode(state, buffers, None, depth + 1)}
+    if on_unknown is not None:
+        return encode(on_unknown(value), buffers, None, depth + 1)
+    raise WireError(f"cannot send a {type(value).__name__} across the sandbox boundary")
+
+
+def _encode_array(array, buffers, scalar):
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise WireError(f"arrays of dtype {array.dtype} cannot cross the boundary; "
+                        "use a numeric dtype")
+    buffers.append(array.tobytes(order="C"))  # keeps 0-d arrays 0-d (ascontiguousarray would not)
+    return {"$a": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape),
+            "scalar": scalar}
+
+
+# ----------------------------------------------------------------------------------- decoding
+
+def decode(tree, buffers, depth=0):
+    """Rebuild a value from a tree and its buffers, validating everything."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if tree is None or type(tree) in (bool, int, float, str):
+        return tree
+    if type(tree) is list:
+        return [decode(v, buffers, depth + 1) for v in tree]
+    if type(tree) is not dict or len(tree) == 0:
+        raise WireError(f"unexpected node {type(tree).__name__}")
+    if "$t" in tree:
+        return tuple(decode(_expect(tree["$t"], list), buffers, depth + 1))
+    if "$d" in tree:
+        out = {}
+        for pair in _expect(tree["$d"], list):
+            if type(pair) is not list or len(pair) != 2:
+                raise WireError("malformed dict entry")
+            key = decode(pair[0], buffers, depth + 1)
+            if type(key) not in (str, int, float, bool):
+                raise WireError("dict keys must be str, int, float or bool")
+            out[key] = decode(pair[1], buffers, depth + 1)
+        return out
+    if "$a" in tree:
+        return _decode_array(tree, buffers)
+    if "$c" in tree:
+        re_im = _expect(tree["$c"], list)
+        if len(re_im) != 2 or not all(type(x) in (int, float) for x in re_im):
+            raise WireError("malformed complex")
+        return complex(*re_im)
+    if "$rng" in tree:
+        state = decode(tree["$rng"], buffers, depth + 1)
+        if type(state) is not dict or state.get("bit_generator") not in _BIT_GENERATORS:
+            raise WireError("malformed random generator state")
+        bit_generator = getattr(np.random, state["bit_generator"])()
+        try:
+            bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as error:
+            raise WireError(f"malformed random generator state: {error}") from None
+        return np.random.Generator(bit_generator)
+    if "$h" in tree:
+        if type(tree["$h"]) is not int:
+            raise WireError("malformed handle")
+        return Handle(tree["$h"], tree.get("type", "") if type(tree.get("type")) is str else "")
+    if "$sym" in tree:
+        return ExpressionText(_expect(tree["$sym"], str))
+    raise WireError(f"unknown tag in {sorted(tree)[:3]}")
+
+
+def _expect(value, kind):
+    if type(value) is not kind:
+        raise WireError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _decode_array(tree, buffers):
+    index, shape = tree["$a"], tree.get("shape")
+    if type(index) is not int or not 0 <= index < len(buffers):
+        raise WireError("array refers to a missing buffer")
+    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("malformed array shape")
+    if type(tree.get("dtype")) is not str:
+        raise WireError("malformed array dtype")
+    try:
+        dtype = np.dtype(tree["dtype"])
+    except TypeError:
+        raise WireError("malformed array dtype") from None
+    if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
+        raise WireError(f"array dtype {dtype} is not a plain numeric dtype")
+    count = 1
+    for n in shape:
+        count *= n
+    data = buffers[index]
+    if count * dtype.itemsize != len(data):
+        raise WireError("array size does not match its shape")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    return array[()] if tree.get("scalar") is True and array.ndim == 0 else array
+
+
+# ------------------------------------------------------------------------------------ framing
+
+def pack(message, on_unknown=None):
+    """Bytes of one frame holding `message` (any value :func:`encode` accepts)."""
+    buffers = []
+    tree = encode(message, buffers, on_unknown)
+    header = json.dumps({"m": tree, "n": len(buffers)}, allow_nan=True).encode()
+    parts = [_HEADER.pack(len(header)), header]
+    for data in buffers:
+        parts += [_BUFLEN.pack(len(data)), data]
+    return b"".join(parts)
+
+
+def send(sock, message, on_unknown=None):
+    sock.sendall(pack(message, on_unknown))
+
+
+def receive(sock, max_bytes):
+    """Read one frame from `sock` and decode it. Raises EOFError when the peer has gone."""
+    (header_len,) = _HEADER.unpack(_read_exact(sock, _HEADER.size, max_bytes))
+    if header_len > max_bytes:
+        raise WireError(f"message larger than the limit of {max_bytes} bytes")
+    try:
+        header = json.loads(_read_exact(sock, header_len, max_bytes))
+    except (ValueError, RecursionError):
+        raise WireError("message header is not valid JSON") from None
+    if type(header) is not dict or type(header.get("n")) is not int or not 0 <= header["n"] < 10**6:
+        raise WireError("malformed message header")
+    budget = max_bytes - header_len
+    buffers = []
+    for _ in range(header["n"]):
+        (length,) = _BUFLEN.unpack(_read_exact(sock, _BUFLEN.size, max_bytes))
+        if length > budget:
+            raise WireError(f"message larger than the limit of {max_bytes} bytes")
+        budget -= length
+        buffers.append(_read_exact(sock, length, max_bytes))
+    return decode(header.get("m"), buffers)
+
+
+def _read_exact(sock, n, max_bytes):
+    chunks, remaining = [], n
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)

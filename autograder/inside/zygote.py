@@ -1,0 +1,279 @@
+"""The warm process inside the sandbox: imports numpy and torch once, then forks a fresh child
+per submission. Only this folder (`autograder/inside/`) is visible in the sandbox; nothing here
+knows the hidden tests, the references or the scores.
+
+Control protocol (on the socket given by --ctrl-fd, frames of `wire`):
+    -> {"op": "spawn", "limits": {...}}   <- one byte carrying the child's socket fd, then
+                                             {"pid": ..., "workdir": ...}
+    -> {"op": "kill", "pid": ...}         <- {"status": ..., "signal": ...}
+Child protocol (on its own socket): see `Child.serve`.
+"""
+import argparse
+import builtins
+import importlib
+import io
+import math
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import traceback
+import types
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402  (after the path fix: the interpreter runs isolated, -I)
+
+import numpy as np  # noqa: E402
+
+MAX_MESSAGE = 1 << 28  # 256 MiB per message either way
+OUTPUT_KEPT = 1 << 16  # a student's prints are kept up to 64 KiB, the rest discarded
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ctrl-fd", type=int, required=True)
+    parser.add_argument("--preload", default="numpy,sympy,torch")
+    parser.add_argument("--own-pid-namespace", action="store_true",
+                        help="the sandbox has its own PID namespace: clean up with kill(-1)")
+    options = parser.parse_args()
+    ctrl = socket.socket(fileno=options.ctrl_fd)
+    preloaded = preload(options.preload.split(","))
+    wire.send(ctrl, {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
+                     "python": sys.version.split()[0]})
+    workdirs = {}
+    while True:
+        try:
+            request = wire.receive(ctrl, MAX_MESSAGE)
+        except EOFError:
+            return
+        if request["op"] == "spawn":
+            pid, workdir = spawn(ctrl, request["limits"])
+            workdirs[pid] = workdir
+        elif request["op"] == "kill":
+            pid = request["pid"]
+            status = end_child(pid, options.own_pid_namespace)
+            shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
+            wire.send(ctrl, status)
+
+
+def preload(names):
+    loaded = []
+    for name in filter(None, names):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        loaded.append(name)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)  # one worker per core: no oversubscription
+    return loaded
+
+
+def spawn(ctrl, limits):
+    parent_end, child_end = socket.socketpair()
+    workdir = tempfile.mkdtemp(prefix="submission-")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ctrl.close()
+            parent_end.close()
+            Child(child_end, workdir, limits).serve()
+        finally:
+            os._exit(0)
+    child_end.close()
+    socket.send_fds(ctrl, [b"F"], [parent_end.fileno()])
+    parent_end.close()
+    wire.send(ctrl, {"pid": pid, "workdir": workdir})
+    return pid, workdir
+
+
+def end_child(pid, own_pid_namespace):
+    """Kill the child's whole session and reap it; report how it ended."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = None
+    if own_pid_namespace:
+        # Everything but this zygote and the namespace's init belongs to some submission:
+        # grandchildren that escaped the session die here too.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap_all()
+    if status is None:
+        return {"status": "unknown"}
+    if os.WIFSIGNALED(status):
+        return {"status": "signal", "signal": os.WTERMSIG(status)}
+    return {"status": "exit", "code": os.WEXITSTATUS(status)}
+
+
+def _reap_all():
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                return
+        except ChildProcessError:
+            return
+
+
+# ------------------------------------------------------------------------------------- child
+
+class BoundedOutput(io.TextIOBase):
+    """stdout/stderr of student code: keeps the first 64 KiB, drops the rest without failing."""
+
+    def __init__(self):
+        self.kept = []
+        self.size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if self.size < OUTPUT_KEPT:
+            self.kept.append(text[:OUTPUT_KEPT - self.size])
+            self.size += len(self.kept[-1])
+        return len(text)
+
+
+class Child:
+    """One submission: a namespace that the notebook's cells run in, and calls into it."""
+
+    def __init__(self, sock, workdir, limits):
+        self.sock = sock
+        self.handles = {}
+        os.setsid()  # its own process group, so the zygote can kill everything it started
+        os.chdir(workdir)
+        os.environ["HOME"] = workdir
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.closerange(3, sock.fileno())
+        os.closerange(sock.fileno() + 1, 1 << 16)
+        apply_limits(limits)
+        sys.stdout = sys.stderr = self.output = BoundedOutput()
+        main = types.ModuleType("__main__")
+        main.__dict__["__builtins__"] = builtins
+        sys.modules["__main__"] = main
+        self.namespace = main.__dict__
+
+    def serve(self):
+        while True:
+            try:
+                request = wire.receive(self.sock, MAX_MESSAGE)
+            except (EOFError, OSError):
+                return
+            try:
+                reply = {"value": self.handle(request)}
+            except BaseException as error:  # a student's SystemExit is an error, not our exit
+                reply = {"error": describe(error)}
+            try:
+                payload = wire.pack(reply, self.to_plain)
+            except BaseException as error:
+                payload = wire.pack({"error": describe(error, "the value could not be sent back: ")})
+            self.sock.sendall(payload)
+
+    def handle(self, request):
+        op = request["op"]
+        if op == "exec":
+            code = compile(request["source"], f"<{request['name']}>", "exec")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(code, self.namespace)
+            return None
+        if op == "call":
+            target = request["target"]
+            fn = self.resolve(target) if isinstance(target, wire.Handle) else self.lookup(target)
+            args = self.resolve(request.get("args", []))
+            kwargs = self.resolve(request.get("kwargs", {}))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
+        if op == "get":
+            return self.lookup(request["name"])
+        if op == "has":
+            return request["name"] in self.namespace
+        if op == "getattr":
+            return getattr(self.resolve(request["target"]), request["name"])
+        if op == "define":
+            scope = {"np": np, "math": math}
+            return self.new_handle(eval(request["source"], scope))
+        if op == "output":
+            return "".join(self.output.kept)
+        raise ValueError(f"unknown operation {op!r}")
+
+    def lookup(self, name):
+        if name not in self.namespace:
+            raise NameError(f"name {name!r} is not defined in the notebook")
+        return self.namespace[name]
+
+    def resolve(self, value):
+        if isinstance(value, wire.Handle):
+            return self.handles[value.id]
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def new_handle(self, obj):
+        handle = wire.Handle(len(self.handles) + 1, type(obj).__name__)
+        self.handles[handle.id] = obj
+        return handle
+
+    def to_plain(self, obj):
+        """What to send for an object the wire format has no tag for."""
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(obj, torch.Tensor):
+            return obj.detach().cpu().numpy()  # anything but a plain array is refused
+        if isinstance(obj, np.ndarray):  # subclasses (matrix, masked) as plain arrays
+            return np.array(obj)
+        sympy = sys.modules.get("sympy")
+        if sympy is not None and isinstance(obj, sympy.Basic):
+            return wire.ExpressionText(str(obj))
+        return self.new_handle(obj)
+
+
+def describe(error, prefix=""):
+    """A student's exception as plain strings: type, message and the student's own frames."""
+    try:
+        message = str(error)
+    except BaseException:
+        message = "(the exception's message could not be read)"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<")]
+    where = [f"{f.filename} line {f.lineno}, in {f.name}" for f in frames[-3:]]
+    return {"type": type(error).__name__, "message": (prefix + message)[:2000], "where": where}
+
+
+def apply_limits(limits):
+    def cap(resource_id, soft, hard=None):
+        try:
+            resource.setrlimit(resource_id, (soft, soft if hard is None else hard))
+        except (ValueError, OSError):
+            pass
+    mapped = _virtual_memory_bytes()
+    cap(resource.RLIMIT_AS, mapped + limits["memory_bytes"])
+    cap(resource.RLIMIT_CPU, limits["cpu_seconds"], limits["cpu_seconds"] + 1)
+    cap(resource.RLIMIT_FSIZE, limits["file_bytes"])
+    cap(resource.RLIMIT_NPROC, limits["processes"])
+    cap(resource.RLIMIT_CORE, 0)
+
+
+def _virtual_memory_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+if __name__ == "__main__":
+    main()
