@@ -62,19 +62,21 @@ def bwrap_usable():
         _bwrap_checked = False
         if path and sys.platform.startswith("linux"):
             try:
-                probe = subprocess.run(_bwrap_argv(path) + ["/bin/true"], capture_output=True,
-                                       timeout=20)
+                with tempfile.TemporaryDirectory() as scratch:
+                    probe = subprocess.run(_bwrap_argv(path, scratch) + ["/bin/true"],
+                                           capture_output=True, timeout=20)
                 _bwrap_checked = probe.returncode == 0
             except (OSError, subprocess.TimeoutExpired):
                 pass
     return _bwrap_checked
 
 
-def _bwrap_argv(bwrap):
-    """No network, no IPC, own PIDs; the OS and Python read-only; an empty private /tmp;
-    the sandbox runtime read-only; nothing else of the course (no autograder/, source/, db)."""
+def _bwrap_argv(bwrap, scratch="/tmp"):
+    """No network, no IPC, own PIDs; the OS and Python read-only; a private /tmp on disk (the
+    `scratch` folder: a tmpfs would let a submission fill RAM); everything else read-only;
+    the sandbox runtime; nothing else of the course (no autograder/, source/, gradebook)."""
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+            "--proc", "/proc", "--dev", "/dev", "--bind", scratch, "/tmp", "--chdir", "/tmp",
             "--hostname", "sandbox"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -87,7 +89,7 @@ def _bwrap_argv(bwrap):
     for tree in _python_trees():
         argv += ["--ro-bind", tree, tree]
     argv += ["--ro-bind", str(INSIDE_DIR), SANDBOX_RUNTIME]
-    return argv
+    return argv + ["--remount-ro", "/dev", "--remount-ro", "/"]
 
 
 def _python_trees():
@@ -110,25 +112,30 @@ class Zygote:
         self.preload = preload
         self.process = self.ctrl = None
         self.starts = 0
+        self.scratch = None
 
     @property
     def isolation(self):
-        return "bubblewrap" if self.use_bwrap else "rlimits only"
+        layers = ["bubblewrap" if self.use_bwrap else "rlimits only (no bubblewrap)"]
+        if getattr(self, "info", {}).get("seccomp"):
+            layers.append("seccomp")
+        return " + ".join(layers)
 
     def start(self):
         self.close()
         ours, theirs = socket.socketpair()
         python = sys.executable
+        self.scratch = tempfile.mkdtemp(prefix="sandbox-scratch-")
         if self.use_bwrap:
             runtime = f"{SANDBOX_RUNTIME}/zygote.py"
-            argv = _bwrap_argv(shutil.which("bwrap")) + [python, "-I", runtime,
-                                                         "--own-pid-namespace"]
+            argv = _bwrap_argv(shutil.which("bwrap"), self.scratch) + [
+                python, "-I", runtime, "--own-pid-namespace"]
             cwd = None
         else:
             argv = [python, "-I", str(INSIDE_DIR / "zygote.py")]
-            cwd = tempfile.gettempdir()
+            cwd = self.scratch
         argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", self.preload]
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TMPDIR": "/tmp" if self.use_bwrap else self.scratch,
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
@@ -199,6 +206,9 @@ class Zygote:
             if self.process.stderr:
                 self.process.stderr.close()
             self.process = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
 # ----------------------------------------------------------------------- one submission
@@ -316,6 +326,8 @@ def _student_exception(error):
     where = error.get("where") if type(error.get("where")) is list else []
     location = f" ({str(where[-1])[:200]})" if where else ""
     memory = kind_name == "MemoryError" or "can't allocate memory" in message
+    if kind_name == "an ungradable value":
+        return StudentError("error", f"returned {kind_name}: {message}")
     return StudentError("memory" if memory else "error",
                         f"raised {kind_name}: {message}{location}")
 

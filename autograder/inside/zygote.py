@@ -25,6 +25,7 @@ import types
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seccomp  # noqa: E402
 import wire  # noqa: E402  (after the path fix: the interpreter runs isolated, -I)
 
 import numpy as np  # noqa: E402
@@ -42,8 +43,9 @@ def main():
     options = parser.parse_args()
     ctrl = socket.socket(fileno=options.ctrl_fd)
     preloaded = preload(options.preload.split(","))
+    _not_dumpable()  # children cannot read this process's memory through /proc
     wire.send(ctrl, {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
-                     "python": sys.version.split()[0]})
+                     "python": sys.version.split()[0], "seccomp": seccomp_works()})
     workdirs = {}
     while True:
         try:
@@ -71,6 +73,27 @@ def preload(names):
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)  # one worker per core: no oversubscription
     return loaded
+
+
+def _not_dumpable():
+    import ctypes
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
+def seccomp_works():
+    """Whether a child can install the filter here (and is then refused a fork)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            try:
+                os._exit(3 if os.fork() == 0 else 4)  # the fork must fail
+            except OSError:
+                os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def spawn(ctrl, limits):
@@ -160,6 +183,10 @@ class Child:
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, 1 << 16)
         apply_limits(limits)
+        try:
+            seccomp.install()
+        except OSError:
+            pass  # reported once per zygote by seccomp_works(); the grader warns
         sys.stdout = sys.stderr = self.output = BoundedOutput()
         main = types.ModuleType("__main__")
         main.__dict__["__builtins__"] = builtins
@@ -179,7 +206,7 @@ class Child:
             try:
                 payload = wire.pack(reply, self.to_plain)
             except BaseException as error:
-                payload = wire.pack({"error": describe(error, "the value could not be sent back: ")})
+                payload = wire.pack({"error": dict(describe(error), type="an ungradable value")})
             self.sock.sendall(payload)
 
     def handle(self, request):
@@ -245,7 +272,7 @@ class Child:
         return self.new_handle(obj)
 
 
-def describe(error, prefix=""):
+def describe(error):
     """A student's exception as plain strings: type, message and the student's own frames."""
     try:
         message = str(error)
@@ -253,7 +280,7 @@ def describe(error, prefix=""):
         message = "(the exception's message could not be read)"
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<")]
     where = [f"{f.filename} line {f.lineno}, in {f.name}" for f in frames[-3:]]
-    return {"type": type(error).__name__, "message": (prefix + message)[:2000], "where": where}
+    return {"type": type(error).__name__, "message": message[:2000], "where": where}
 
 
 def apply_limits(limits):
