@@ -110,18 +110,20 @@ class Zygote:
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload
-        self.process = self.ctrl = None
+        self.process = self.ctrl = self.info = None
         self.starts = 0
         self.scratch = None
 
     @property
     def isolation(self):
         layers = ["bubblewrap" if self.use_bwrap else "rlimits only (no bubblewrap)"]
-        if getattr(self, "info", {}).get("seccomp"):
+        if (self.info or {}).get("seccomp"):
             layers.append("seccomp")
         return " + ".join(layers)
 
     def start(self):
+        """Launch the zygote and return at once; the first `spawn` waits until it is ready, so
+        a worker can collect its hidden suite while torch is being imported in the sandbox."""
         self.close()
         ours, theirs = socket.socketpair()
         python = sys.executable
@@ -135,7 +137,8 @@ class Zygote:
             argv = [python, "-I", str(INSIDE_DIR / "zygote.py")]
             cwd = self.scratch
         argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", self.preload]
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TMPDIR": "/tmp" if self.use_bwrap else self.scratch,
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+               "TMPDIR": "/tmp" if self.use_bwrap else self.scratch,
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
@@ -143,6 +146,12 @@ class Zygote:
                                         stderr=subprocess.PIPE, start_new_session=True)
         theirs.close()
         self.ctrl = ours
+        self.info = None
+        return self
+
+    def wait_ready(self):
+        if self.info is not None:
+            return self.info
         self.ctrl.settimeout(120)
         try:
             self.info = wire.receive(self.ctrl, MAX_MESSAGE)
@@ -151,7 +160,7 @@ class Zygote:
             self.close()
             raise SandboxUnavailable(f"the sandbox did not start ({error}): {stderr}") from None
         self.starts += 1
-        return self
+        return self.info
 
     def _stderr(self):
         try:
@@ -168,6 +177,7 @@ class Zygote:
         for attempt in (1, 2):
             if not self.alive():
                 self.start()
+            self.wait_ready()
             try:
                 self.ctrl.settimeout(30)
                 wire.send(self.ctrl, {"op": "spawn", "limits": self.limits.for_child()})
