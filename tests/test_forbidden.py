@@ -19,3 +19,11 @@ def test_a_students_own_helper_of_the_same_name_is_fine():
 
 def test_unparsable_answers_report_nothing():
     assert forbidden_calls_in("def broken(:", FORBIDDEN) == []
+
+
+def test_local_variables_named_like_a_forbidden_call_are_fine():
+    source = ("def cross_entropy_grad(logits, labels):\n    grad = logits.copy()\n"
+              "    cross_entropy = 1.0\n    return grad * cross_entropy\n")
+    forbidden = ["torch.autograd.grad", "torch.nn.functional.cross_entropy"]
+    assert forbidden_calls_in(source, forbidden) == []
+    assert forbidden_calls_in("import torch\ntorch.autograd.grad(y, x)", forbidden) == ["torch.autograd.grad"]

@@ -3,8 +3,9 @@
 
 The answer's source is parsed with `ast` on the trusted side (never executed). A call matches
 when the last component of its dotted name matches: any attribute (`F.cross_entropy`), any
-import (`from scipy.special import logsumexp`), and bare names unless the notebook defines that
-name itself (a student's own `logsumexp` helper is fine).
+import (`from scipy.special import logsumexp`), and a call of a bare name (`logsumexp(z)`)
+unless the notebook or the answer binds that name itself (a student's own `logsumexp` helper, a
+local variable `grad`, are fine).
 """
 import ast
 
@@ -18,18 +19,32 @@ def forbidden_calls_in(source, forbidden, defined_names=frozenset()):
     by_last = {}
     for dotted in forbidden:
         by_last.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
+    own = set(defined_names) | _bound_names(tree)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             name = node.attr
         elif isinstance(node, ast.alias):
             name = node.name.rsplit(".", 1)[-1]
-        elif isinstance(node, ast.Name) and node.id not in defined_names:
-            name = node.id
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in own:
+            name = node.func.id
         else:
             continue
         found.update(by_last.get(name, ()))
     return sorted(found)
+
+
+def _bound_names(tree):
+    """Every name the code binds anywhere: definitions, assignments, loop targets, arguments."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return bound
 
 
 def names_defined(sources):

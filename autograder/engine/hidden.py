@@ -20,10 +20,26 @@ question = pytest.mark.question
 points = pytest.mark.points
 
 
+_symbolic_verdicts = {}
+
+
 def symbolically_equal(got, expected, symbols, seconds=5.0, points=20, seed=0):
     """Whether two SymPy expressions are equal: `simplify(got - expected) == 0` within
     `seconds`, else agreement at `points` random points of `symbols` (a dict name -> Symbol,
     positive symbols drawn positive). Returns (equal, how) with how in {"symbolic", "numeric"}."""
+    import signal
+
+    import numpy as np
+    import sympy as sp
+
+    # Many submissions give the same formula: simplify each pair once per worker.
+    key = (sp.srepr(got), sp.srepr(expected), tuple(sorted(symbols)), seconds, points, seed)
+    if key not in _symbolic_verdicts:
+        _symbolic_verdicts[key] = _symbolically_equal(got, expected, symbols, seconds, points, seed)
+    return _symbolic_verdicts[key]
+
+
+def _symbolically_equal(got, expected, symbols, seconds, points, seed):
     import signal
 
     import numpy as np

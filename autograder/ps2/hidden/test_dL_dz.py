@@ -1,0 +1,65 @@
+import numpy as np
+import sympy as sp
+from autograder.engine.hidden import question, points, symbolically_equal
+from autograder.ps2 import reference as ref
+
+pytestmark = question("dL_dz")
+
+# One sample with logits z0, z1, z2 and true class 0; dL_dz<k> is the student's dL/dz_k.
+TRUE_CLASS = ["dL_dz0"]
+OTHER_CLASSES = ["dL_dz1", "dL_dz2"]
+
+
+def _read(student, name):
+    expr = sp.sympify(student.expression(name, ref.DERIVE_SYMBOLS))
+    allowed = set(ref.Z)
+    assert expr.free_symbols <= allowed, f"{name} uses symbols {expr.free_symbols - allowed}"
+    return expr
+
+
+def _check_symbolically(student, names):
+    expected = dict(zip(ref.DERIVE_NAMES, ref.dL_dz()))
+    symbols = {str(z): z for z in ref.Z}
+    for name in names:
+        # simplify(got - expected) == 0 under a time limit; if simplify cannot decide, agreement
+        # at many random points (equal analytic expressions agree everywhere).
+        equal, how = symbolically_equal(_read(student, name), expected[name], symbols)
+        assert equal, f"{name} differs from the derivative ({how})"
+
+
+def _check_numerically(student, names, seed):
+    expected = dict(zip(ref.DERIVE_NAMES, ref.dL_dz()))
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-4, 4, size=(6, 3))
+    points[0] = [2.5, 2.5, 2.5]  # all logits equal
+    for name in names:
+        got_expr = _read(student, name)
+        for point in points:
+            at = dict(zip(ref.Z, (sp.Float(v) for v in point)))
+            got = complex(sp.N(got_expr.subs(at)))
+            want = float(sp.N(expected[name].subs(at)))
+            assert abs(got.imag) < 1e-12 and abs(got.real - want) < 1e-9, (name, point, got, want)
+
+
+@points(1)
+def test_true_class_symbolically(student):
+    "dL_dz0 (the logit of the true class) simplifies to the exact derivative of the loss."
+    _check_symbolically(student, TRUE_CLASS)
+
+
+@points(1)
+def test_other_classes_symbolically(student):
+    "dL_dz1 and dL_dz2 (the other classes) simplify to the exact derivatives of the loss."
+    _check_symbolically(student, OTHER_CLASSES)
+
+
+@points(1)
+def test_true_class_numerically(student):
+    "dL_dz0 has the right value at random points."
+    _check_numerically(student, TRUE_CLASS, seed=281)
+
+
+@points(1)
+def test_other_classes_numerically(student):
+    "dL_dz1 and dL_dz2 have the right values at random points."
+    _check_numerically(student, OTHER_CLASSES, seed=282)

@@ -1,0 +1,1 @@
+../../autograder/engine/checking.py
