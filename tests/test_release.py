@@ -34,3 +34,32 @@ def test_the_leak_check_catches_a_leaked_solution(tmp_path):
     nbformat.write(released, released_path)
     leaks = find_leaks(assignment)
     assert any("BEGIN SOLUTION" in leak for leak in leaks)
+
+
+def test_the_leak_check_catches_a_leaked_reference_body(tmp_path):
+    from autograder.engine.release import _answer_lines
+    for part in ("source", "release"):
+        shutil.copytree(COURSE.root / part, tmp_path / part, symlinks=True)
+    assignment = Course(tmp_path).assignment("ps2")
+    line = _answer_lines(assignment)[0]
+    released_path = assignment.release_dir / "ps2.ipynb"
+    released = nbformat.read(released_path, as_version=4)
+    released.cells.append(nbformat.v4.new_markdown_cell(f"Hint: `{line}`"))
+    nbformat.write(released, released_path)
+    assert any("reference.py" in leak for leak in find_leaks(assignment))
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_committed_release_is_what_source_generates(name):
+    from autograder.engine.release import release_drift
+    assert release_drift(COURSE.assignment(name)) == []
+
+
+def test_drift_is_detected(tmp_path):
+    from autograder.engine.release import release_drift
+    shutil.copytree(COURSE.root / "source", tmp_path / "source", symlinks=False)
+    shutil.copytree(COURSE.root / "release", tmp_path / "release")
+    shutil.copy(COURSE.root / "nbgrader_config.py", tmp_path)
+    checks = tmp_path / "source" / "ps2" / "checks.py"
+    checks.write_text(checks.read_text() + "\n# edited after the release\n")
+    assert release_drift(Course(tmp_path).assignment("ps2")) == ["checks.py differs from what source/ps2/ generates"]

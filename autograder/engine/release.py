@@ -3,9 +3,13 @@
 The release must hold no solution, no hidden test and no reference value; `find_leaks` checks
 the first two by markers and by looking for the source's solution lines in the release.
 """
+import ast
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import nbformat
 
@@ -19,19 +23,47 @@ class ReleaseError(Exception):
 
 def release(assignment):
     """Regenerate release/<ps>/ from source/<ps>/ with nbgrader; raise if it leaks."""
-    command = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.name,
-               "--force", "--log-level=WARN"]
-    # nbgrader runs `alembic` from the environment's bin folder, which may not be on PATH.
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    done = subprocess.run(command, cwd=assignment.course.root, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise ReleaseError(f"nbgrader generate_assignment {assignment.name} failed:\n"
-                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    _generate(assignment.course.root, assignment.name)
     leaks = find_leaks(assignment)
     if leaks:
         raise ReleaseError("the release leaks grading material:\n  " + "\n  ".join(leaks))
     return sorted(p.relative_to(assignment.course.root) for p in assignment.release_dir.rglob("*")
                   if p.is_file())
+
+
+def _generate(root, name):
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
+               "--log-level=WARN"]
+    # nbgrader runs `alembic` from the environment's bin folder, which may not be on PATH.
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise ReleaseError(f"nbgrader generate_assignment {name} failed:\n"
+                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+
+
+def release_drift(assignment):
+    """How the committed release/<ps>/ differs from one regenerated from source/<ps>/ now,
+    in a scratch course (the committed files and the gradebook are not touched)."""
+    committed = assignment.release_dir
+    with tempfile.TemporaryDirectory(prefix="release-drift-") as scratch:
+        root = Path(scratch)
+        shutil.copytree(assignment.source_notebook.parent, root / "source" / assignment.name)
+        shutil.copy(assignment.course.root / "nbgrader_config.py", root)
+        _generate(root, assignment.name)
+        fresh = root / "release" / assignment.name
+        names = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+        names |= {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} if committed.is_dir() else set()
+        drift = []
+        for name in sorted(names):
+            ours, theirs = committed / name, fresh / name
+            if not ours.is_file():
+                drift.append(f"{name} is missing from release/{assignment.name}/")
+            elif not theirs.is_file():
+                drift.append(f"{name} is in release/{assignment.name}/ but not generated from source")
+            elif ours.read_bytes() != theirs.read_bytes():
+                drift.append(f"{name} differs from what source/{assignment.name}/ generates")
+        return drift
 
 
 def solution_lines(notebook):
@@ -47,6 +79,33 @@ def solution_lines(notebook):
             elif inside and len(line.strip()) >= 24:
                 lines.append(line.strip())
     return lines
+
+
+def _answer_lines(assignment):
+    """Lines of the reference functions that answer questions (the targets of mutants);
+    the data and helpers a reference shares with the notebook are public."""
+    from autograder.engine.variants import load_variants
+    path = assignment.material_dir / "reference.py"
+    if not path.is_file():
+        return []
+    targets = {v.target for v in load_variants(assignment.material_dir)}
+    text = path.read_text()
+    lines = text.splitlines()
+    found = []
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name in targets:
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            if body:
+                found += _code_lines(lines[body[0].lineno - 1:node.end_lineno])
+    return found
+
+
+def _code_lines(lines):
+    """Substantive code lines; signatures and imports are public anyway."""
+    for line in lines:
+        line = line.strip()
+        if len(line) >= 24 and not line.startswith(("def ", "import ", "from ", "#", '"', "'", "class ")):
+            yield line
 
 
 def find_leaks(assignment):
@@ -66,6 +125,11 @@ def find_leaks(assignment):
     source = nbformat.read(assignment.source_notebook, as_version=4)
     leaks += [f"{notebook_path.name} contains a solution line: {line[:60]!r}"
               for line in solution_lines(source) if line in released_code]
+    secret = [("reference.py", line) for line in _answer_lines(assignment)]
+    secret += [(path.name, line) for path in assignment.hidden_dir.glob("test_*.py")
+               for line in _code_lines(path.read_text().splitlines())]
+    leaks += [f"{notebook_path.name} contains a line of {name}: {line[:60]!r}"
+              for name, line in secret if line in released_code]
     hidden_names = {p.name for p in assignment.hidden_dir.glob("*.py")} - {"__init__.py"}
     leaks += [f"the release contains a hidden test file {n}" for n in hidden_names & set(release_texts)]
     return leaks

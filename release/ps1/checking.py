@@ -56,7 +56,8 @@ class Checks:
         return list(self._by_question)
 
     def run(self, question, namespace=None, raise_on_failure=True):
-        """Run the checks of `question`; print one line per check; return True if all pass."""
+        """Run the checks of `question` and print one line per check. Returns None (so that
+        Jupyter prints nothing more); with raise_on_failure=False, whether all passed."""
         if question not in self._by_question:
             known = ", ".join(self._by_question)
             raise KeyError(f"no checks for {question!r}; this notebook has checks for: {known}")
@@ -67,10 +68,11 @@ class Checks:
         for ok, line in results:
             print(line)
         print(f"{passed}/{len(results)} checks passed for {question}.")
-        if passed < len(results) and raise_on_failure:
+        if not raise_on_failure:
+            return passed == len(results)
+        if passed < len(results):
             raise CheckFailed(f"{len(results) - passed} of {len(results)} checks failed for "
                               f"{question}; see the messages above.")
-        return passed == len(results)
 
 
 def _run_one(description, fn, namespace):

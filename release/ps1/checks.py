@@ -175,6 +175,15 @@ def _(bernoulli_log_likelihood):
     expect(got == 0.0, f"every flip had probability 1, and log(1) = 0; yours gives {got}")
 
 
+@checks.add("bernoulli_log_likelihood", "3000 flips: the log-likelihood stays finite")
+def _(bernoulli_log_likelihood):
+    got = _number(bernoulli_log_likelihood(0.5, np.tile([1, 0], 1500)), "the log-likelihood")
+    want = 3000 * math.log(0.5)
+    expect(np.isfinite(got), f"got {got}: did you multiply 3000 probabilities (the product "
+                             f"underflows to 0) before taking the log? Sum the logs instead.")
+    expect(np.isclose(got, want), f"3000 log(0.5) = {want:.2f}; yours gives {got:.2f}")
+
+
 # ----------------------------------------------------------------------------- bernoulli_mle
 
 @checks.add("bernoulli_mle", "7 heads in 10 flips give 0.7")
@@ -184,33 +193,40 @@ def _(bernoulli_mle):
 
 
 @checks.add("bernoulli_mle", "the estimate is the theta with the highest log-likelihood")
-def _(bernoulli_mle, bernoulli_log_likelihood):
+def _(bernoulli_mle):
     x = np.array([0, 0, 1, 0, 1, 0, 0, 0])
     got = _number(bernoulli_mle(x), "bernoulli_mle(x)")
-    best = max(np.linspace(0.005, 0.995, 199), key=lambda t: bernoulli_log_likelihood(t, x))
+    grid = np.linspace(0.005, 0.995, 199)
+    best = grid[np.argmax(2 * np.log(grid) + 6 * np.log(1 - grid))]   # 2 heads, 6 tails
     expect(abs(got - best) < 0.006, f"on a grid, the log-likelihood of {x.tolist()} peaks near "
                                     f"theta = {best:.3f}; your estimate is {got:.4f}")
 
 
 # ----------------------------------------------------------------------------- mle_derivation
 
-@checks.add("mle_derivation", "theta_mle is a SymPy expression in h and n")
-def _(theta_mle):
+def _expression(theta_mle):
+    """theta_mle as a SymPy expression, or a failed check that says what it is instead."""
+    expect(not isinstance(theta_mle, (list, tuple)), "theta_mle is a list: sp.solve returns a "
+                                                     "list of solutions; assign one of them")
     expect(isinstance(theta_mle, sp.Expr), f"theta_mle should be a SymPy expression built from "
                                            f"the symbols h and n; yours is a "
                                            f"{type(theta_mle).__name__}")
-    names = sorted(s.name for s in theta_mle.free_symbols)
+    return theta_mle
+
+
+@checks.add("mle_derivation", "theta_mle is a SymPy expression in h and n")
+def _(theta_mle):
+    names = sorted(s.name for s in _expression(theta_mle).free_symbols)
     expect(set(names) <= {"h", "n"}, f"theta_mle may only contain h and n; yours contains {names}")
 
 
 @checks.add("mle_derivation", "with h = 7 and n = 10, theta_mle is 0.7")
 def _(theta_mle):
-    theta_mle = sp.sympify(theta_mle)
-    by_name = {s.name: s for s in theta_mle.free_symbols}
+    by_name = {s.name: s for s in _expression(theta_mle).free_symbols}
     value = theta_mle.subs({by_name[k]: v for k, v in (("h", 7), ("n", 10)) if k in by_name})
     expect(value.is_number, f"after putting in h = 7 and n = 10 something symbolic is left: {value}")
-    expect(np.isclose(float(value), 0.7), f"7 heads in 10 flips give the MLE 0.7; yours gives "
-                                          f"{float(value):.4f}")
+    expect(np.isclose(complex(value), 0.7), f"7 heads in 10 flips give the MLE 0.7; yours gives "
+                                            f"{value}")
 
 
 # ----------------------------------------------------------------------------- gaussian_mle
@@ -265,8 +281,9 @@ def _(map_bernoulli):
     expect(0 < t < 1, f"the MAP must lie in (0, 1); yours gives {t}")
     slope = h / t - (n - h) / (1 - t) - (t - mu0) / sigma0 ** 2
     expect(abs(slope) < 1e-3, f"J'(theta) = h/theta - (n-h)/(1-theta) - (theta-mu0)/sigma0^2 "
-                              f"should be 0 at the maximum; at your {t:.6f} it is {slope:.4g}. "
-                              f"Is sigma0 used as the standard deviation (variance sigma0**2)?")
+                              f"should be 0 at the maximum; at your {t:.6f} it is {slope:.4g}. Check "
+                              f"the prior's term: sigma0 is the standard deviation, so the "
+                              f"prior's variance is sigma0**2.")
 
 
 # ----------------------------------------------------------------------------- fruit_posterior
