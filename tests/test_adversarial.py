@@ -114,9 +114,21 @@ HARMLESS = {
 NEEDS_BWRAP = {"read-reference-absolute", "read-reference-relative", "read-source-notebook"}
 
 
-def sandbox_processes():
-    out = subprocess.run(["pgrep", "-f", "zygote.py"], capture_output=True, text=True).stdout
-    return set(out.split())
+def sandbox_processes(marker):
+    """PIDs of sandboxes started by this batch: bubblewrap's command line names the batch's
+    scratch folder; without bubblewrap the zygote's working folder is in it."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if marker in cmdline or cwd.startswith(marker):
+            found.add(proc.name)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -132,18 +144,27 @@ def graded(tmp_path_factory):
             notebook.cells.insert(2, nbformat.v4.new_code_cell(cell))
         notebooks[name] = notebook
     folder = tmp_path_factory.mktemp("adversarial")
-    paths = write_batch(notebooks, folder, "ps1")
-    before = sandbox_processes()
+    paths = write_batch(notebooks, folder / "submitted", "ps1")
+    scratch = folder / "scratch"  # the batch's own TMPDIR: sandboxes of this batch are found by it
+    scratch.mkdir()
     limits = Limits(call_seconds=3, cell_seconds=5, submission_seconds=60, memory_mb=1024)
-    results = grade_batch(course, assignment, [(p.parent.parent.name, p) for p in paths],
-                          workers=2, limits=limits, out=io.StringIO(), keep_results=False)
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(scratch)
+    try:
+        results = grade_batch(course, assignment, [(p.parent.parent.name, p) for p in paths],
+                              workers=2, limits=limits, out=io.StringIO(), keep_results=False)
+    finally:
+        if saved is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved
     connections = []
     try:
         while True:
             connections.append(LISTENER.accept())
     except OSError:
         pass
-    return {"results": {r["student"]: r for r in results}, "before": before,
+    return {"results": {r["student"]: r for r in results}, "scratch": scratch,
             "connections": connections, "submitted": set(notebooks)}
 
 
@@ -191,13 +212,12 @@ def test_outcomes_say_what_happened(graded):
 def test_the_grading_machine_is_untouched(graded):
     assert not PWNED.exists(), "a __reduce__ payload ran on the trusted side"
     assert graded["connections"] == [], "a submission reached the network"
-    assert sandbox_processes() <= graded["before"], "sandbox processes outlived the batch"
+    assert sandbox_processes(str(graded["scratch"])) == set(), "sandbox processes outlived the batch"
+    assert list(graded["scratch"].iterdir()) == [], "the sandboxes' scratch folders were left behind"
     leftovers = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout
     assert leftovers == ""
     assert not getattr(__import__("builtins"), "LIE", False)
     assert np.allclose(1.0, 1.0) and not np.allclose(1.0, 2.0)
-    big_files = [p for p in Path("/tmp").glob("sandbox-scratch-*/**/big.bin")]
-    assert big_files == []
 
 
 def test_print_what_each_attack_got(graded, capsys):

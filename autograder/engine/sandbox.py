@@ -106,7 +106,7 @@ def _python_trees():
 class Zygote:
     """A warm interpreter inside the sandbox that forks one child per submission."""
 
-    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch"):
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup"):
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload

@@ -4,6 +4,7 @@ pytest collects the suite once per worker; then, for each submission, every coll
 runs with the `student` fixture bound to that submission's sandboxed run. Tests, references
 and expected values stay in this (trusted) process; the sandbox only ever sees the calls.
 """
+import sys
 import time
 from pathlib import Path
 
@@ -30,13 +31,9 @@ class HiddenSuite:
 
     def run(self):
         _not_dumpable()
-        try:
-            import torch
-            torch.set_num_threads(1)  # one worker per core: references must not oversubscribe
-        except ImportError:
-            pass
-        args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider",
-                "-p", "no:stepwise", "-p", "no:terminal", "-p", "no:warnings", "--rootdir", str(self.assignment.material_dir)]
+        args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider", "-p", "no:stepwise",
+                "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging",
+                "--rootdir", str(self.assignment.material_dir)]
         code = pytest.main(args, plugins=[self])
         if self.collection_errors or code not in (0, 1, 5):
             raise RuntimeError(f"the hidden suite of {self.assignment.name} could not be collected: "
@@ -44,6 +41,9 @@ class HiddenSuite:
 
     # ---------------------------------------------------------------- pytest hooks
     def pytest_configure(self, config):
+        # Failure reports are for instructors: the native traceback is enough, and pytest's
+        # long style re-parses the test module for every failure (a third of the time).
+        config.option.tbstyle = "native"
         config.addinivalue_line("markers", "question(grade_id): the question a test grades")
         config.addinivalue_line("markers", "points(n): points a test is worth")
 
@@ -62,6 +62,8 @@ class HiddenSuite:
             self._excinfo[item.nodeid] = call.excinfo
 
     def pytest_runtestloop(self, session):
+        if "torch" in sys.modules:  # one worker per core: references must not oversubscribe
+            sys.modules["torch"].set_num_threads(1)
         tests = [_describe_item(item) for item in session.items]
         for job in self.jobs:
             self.on_result(self.grade(job, session.items, tests))
@@ -89,13 +91,13 @@ class HiddenSuite:
     def _run_tests(self, result, notebook, flagged, items, tests):
         with SandboxedRun(self.zygote, notebook.cells) as run:
             self.current = Student(run)
-            for item, test in zip(items, tests):
+            for index, (item, test) in enumerate(zip(items, tests)):
                 if test["question"] in flagged:
                     outcome = {"outcome": FORBIDDEN,
                                "message": "uses " + ", ".join(flagged[test["question"]]) +
                                ", which does the work this question asks you to implement"}
                 else:
-                    outcome = self._run_item(item)
+                    outcome = self._run_item(item, items[index + 1] if index + 1 < len(items) else None)
                 earned = test["points"] if outcome["outcome"] == PASSED else 0
                 result["tests"].append({**test, **outcome, "earned": earned})
             result["cells"] = run.cell_outcomes
@@ -110,10 +112,10 @@ class HiddenSuite:
                 flagged[question] = hits
         return flagged
 
-    def _run_item(self, item):
+    def _run_item(self, item, nextitem):
         self._excinfo.pop(item.nodeid, None)
         started = time.monotonic()
-        reports = runtestprotocol(item, log=False, nextitem=None)
+        reports = runtestprotocol(item, log=False, nextitem=nextitem)
         seconds = round(time.monotonic() - started, 4)
         if all(r.passed for r in reports if r.when == "call") and not any(r.failed for r in reports):
             return {"outcome": PASSED, "message": "", "detail": "", "seconds": seconds}

@@ -37,7 +37,7 @@ OUTPUT_KEPT = 1 << 16  # a student's prints are kept up to 64 KiB, the rest disc
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ctrl-fd", type=int, required=True)
-    parser.add_argument("--preload", default="numpy,sympy,torch")
+    parser.add_argument("--preload", default="numpy,sympy,torch,warmup")
     parser.add_argument("--own-pid-namespace", action="store_true",
                         help="the sandbox has its own PID namespace: clean up with kill(-1)")
     options = parser.parse_args()

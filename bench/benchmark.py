@@ -1,0 +1,603 @@
+"""Throughput of the grading engine against `nbgrader autograde`, on the same submissions in
+the same run, and whether the two agree on the scores where both can grade.
+
+    .venv/bin/python bench/benchmark.py [--count 200] [--assignment ps2] [--workers N]
+                                        [--nbgrader-count K] [--engine-only] [--json PATH]
+
+A temporary course folder is built from this repository's source/, release/ and
+nbgrader_config.py; a synthetic batch (`autograder.engine.synthetic.mixed_batch` plus a few
+slow submissions) is written into its submitted/ folder in nbgrader's layout, each notebook
+with the release's supporting files next to it, as a student submits the whole folder. Then:
+
+- the engine grades every submission (`grade_batch`, results kept in memory only);
+- nbgrader autogrades the first K of them (sequentially, one Jupyter kernel per notebook);
+- per question, "full marks or not" is compared between nbgrader's gradebook and the engine.
+
+Figures only: nothing here asserts on time. See bench/README.md for how to read the output.
+"""
+# Keep the top of this module light: the engine's workers are started with "spawn", which
+# re-imports the main module in every worker.
+import argparse
+import ast
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SLOW_PREFIX = "_unhurried_"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Grade one synthetic batch with nbgrader autograde and with the engine; "
+        "print throughput, the ratio, and score agreement.")
+    parser.add_argument("--assignment", default="ps2", help="assignment to grade (default ps2)")
+    parser.add_argument("--count", type=int, default=200,
+                        help="submissions in the batch, slow ones included (default 200)")
+    parser.add_argument("--workers", type=int, help="engine workers (default: number of cores)")
+    parser.add_argument("--nbgrader-count", type=int, metavar="K",
+                        help="nbgrader grades only the first K submissions (default: all); it "
+                        "runs sequentially at a few seconds per notebook")
+    parser.add_argument("--engine-only", action="store_true",
+                        help="skip nbgrader: grade with the engine only and check that every "
+                        "submission is accounted for (graded, or ungraded with a reason)")
+    parser.add_argument("--slow", type=int, default=3,
+                        help="how many of the submissions are slow (default 3)")
+    parser.add_argument("--slow-seconds", type=float, default=2.5,
+                        help="busy CPU time of a slow submission's first call (default 2.5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the mixed batch")
+    parser.add_argument("--no-bwrap", action="store_true",
+                        help="engine without bubblewrap (rlimits only)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary course folder (its path is printed)")
+    options = parser.parse_args(argv)
+    if options.count < 1:
+        parser.error("--count must be at least 1")
+    options.slow = max(0, min(options.slow, options.count))
+    return options
+
+
+# ----------------------------------------------------------------------------- the course
+
+def assignment_problem(name):
+    """Why `name` cannot be benchmarked yet, or None."""
+    if not (ROOT / "source" / name / f"{name}.ipynb").is_file():
+        return f"source/{name}/{name}.ipynb does not exist"
+    if not (ROOT / "release" / name / f"{name}.ipynb").is_file():
+        return f"release/{name}/ does not exist (run `course release {name}`)"
+    if not (ROOT / "autograder" / name / "hidden").is_dir():
+        return f"autograder/{name}/hidden/ does not exist"
+    return None
+
+
+def make_course(folder):
+    """A throwaway course: source/, release/ and nbgrader_config.py of this repository
+    (symbolic links resolved, so the copy stands on its own)."""
+    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+    for part in ("source", "release"):
+        shutil.copytree(ROOT / part, folder / part, symlinks=False, ignore=skip)
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+
+
+# ------------------------------------------------------------------------------ the batch
+
+def slow_notebook(assignment, seconds):
+    """The solution, where the first answer function spends `seconds` of busy CPU on its first
+    call (a student's expensive set-up), then answers correctly."""
+    from autograder.engine.synthetic import solution_notebook, with_replacement
+    notebook = solution_notebook(assignment)
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        tree = ast.parse(cell.source)
+        function = next((n for n in tree.body if isinstance(n, ast.FunctionDef)), None)
+        if function is None:
+            continue
+        name = function.name
+        original = ast.get_source_segment(cell.source, function)
+        renamed = original.replace(f"def {name}(", f"def {SLOW_PREFIX}{name}(", 1)
+        wrapper = f'''{renamed}
+
+
+_{name}_warm = False
+
+
+def {name}(*args, **kwargs):
+    """{name}, with {seconds:g} s of busy work on the first call."""
+    global _{name}_warm
+    if not _{name}_warm:
+        import time
+        stop = time.perf_counter() + {seconds!r}
+        while time.perf_counter() < stop:
+            pass
+        _{name}_warm = True
+    return {SLOW_PREFIX}{name}(*args, **kwargs)
+'''
+        return with_replacement(notebook, name, wrapper), name
+    raise RuntimeError(f"{assignment.name}: no answer function to slow down")
+
+
+def build_batch(assignment, count, slow, slow_seconds, seed):
+    """({student: notebook}, {student: (kind, detail)}): `count` submissions of which `slow`
+    are slow, spread through the batch (the first at position 1, so that nbgrader's first K
+    include one)."""
+    from autograder.engine.synthetic import mixed_batch
+    mixed = list(mixed_batch(assignment, count - slow, seed=seed).values())
+    ordered = list(mixed)
+    slow_positions = [min(1 + i * max(count // max(slow, 1), 1), count - 1) for i in range(slow)]
+    for position in sorted(slow_positions):
+        notebook, function = slow_notebook(assignment, slow_seconds)
+        ordered.insert(position, ("slow", notebook, function))
+    classify = _classifier(assignment)
+    notebooks, kinds = {}, {}
+    for index, entry in enumerate(ordered):
+        student = f"student-{index:04d}"
+        if isinstance(entry, tuple):
+            _, notebook, function = entry
+            kinds[student] = ("slow", f"{function} spins {slow_seconds:g} s once")
+        else:
+            notebook = entry
+            kinds[student] = classify(notebook)
+        notebooks[student] = notebook
+    return notebooks, kinds
+
+
+def _classifier(assignment):
+    """What kind of synthetic submission a notebook is, recognised from its cells."""
+    from autograder.engine.synthetic import CHEAT_SOURCE, solution_notebook, stub_notebook
+    from autograder.engine.variants import MUTANT, load_variants
+    variants = load_variants(assignment.material_dir)
+    solution = [c.source for c in solution_notebook(assignment).cells]
+    stub = [c.source for c in stub_notebook(assignment).cells]
+
+    def classify(notebook):
+        sources = [c.source for c in notebook.cells]
+        text = "\n".join(sources)
+        if CHEAT_SOURCE.strip() in text:
+            return "cheating", "monkeypatches numpy's and torch's testing helpers"
+        if "undefined_helper(42)" in text:
+            return "raising", "first answer cell raises NameError; one function raises"
+        if sources == solution:
+            return "correct", ""
+        if sources == stub:
+            return "stub", ""
+        found = [v for v in variants if v.source.rstrip("\n") in text]
+        if found:
+            kind = "mutant" if any(v.kind == MUTANT for v in found) else "alternative"
+            return kind, ", ".join(f"{v.target}:{v.name}" for v in found)
+        return "other", ""
+    return classify
+
+
+def write_submissions(course_root, notebooks, assignment):
+    """submitted/<student>/<ps>/<ps>.ipynb plus the release's other files next to it."""
+    from autograder.engine.synthetic import write_batch
+    paths = write_batch(notebooks, course_root / "submitted", assignment.name)
+    release = course_root / "release" / assignment.name
+    support = [p for p in release.iterdir() if p.is_file() and p.suffix != ".ipynb"]
+    for path in paths:
+        for file in support:
+            shutil.copy(file, path.parent / file.name)
+    return [(student, path) for student, path in zip(notebooks, paths)]
+
+
+# ----------------------------------------------------------------------------- the engine
+
+def _sink():
+    return sys.stderr if sys.stderr.isatty() else open(os.devnull, "w")
+
+
+def measure_startup(course, assignment, submission, limits, use_bwrap):
+    """Cost of starting grading before any notebook: a zygote alone (started here), and one
+    worker end to end (spawned interpreter, imports, zygote, pytest collection) grading one
+    notebook, minus that notebook's own grading time."""
+    from autograder.engine.batch import grade_batch
+    from autograder.engine.sandbox import Zygote
+    started = time.monotonic()
+    zygote = Zygote(limits, use_bwrap=use_bwrap).start()
+    if hasattr(zygote, "wait_ready"):  # start() may return before the sandbox is ready
+        zygote.wait_ready()
+    zygote_seconds = time.monotonic() - started
+    zygote.close()
+    started = time.monotonic()
+    [result] = grade_batch(course, assignment, [submission], workers=1, limits=limits,
+                           use_bwrap=use_bwrap, out=_sink(), keep_results=False)
+    wall = time.monotonic() - started
+    return {"zygote_start_s": round(zygote_seconds, 3),
+            "worker_start_s": round(wall - result.get("seconds", 0.0), 3),
+            "one_notebook_s": round(result.get("seconds", 0.0), 3)}
+
+
+def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
+    from autograder.engine.batch import grade_batch
+    started = time.monotonic()
+    results = grade_batch(course, assignment, submissions, workers=workers, limits=limits,
+                          use_bwrap=use_bwrap, out=_sink(), keep_results=False)
+    return results, time.monotonic() - started
+
+
+def account(submissions, results):
+    """Every submission graded, or ungraded with its reason; none lost, none twice."""
+    expected = [s for s, _ in submissions]
+    got = [r.get("student") for r in results]
+    graded = [r for r in results if r.get("status") == "graded"]
+    ungraded = [r for r in results if r.get("status") != "graded"]
+    reasons = {}
+    for r in ungraded:
+        reason = r.get("reason") or "(no reason given)"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    outcomes = {}
+    for r in graded:
+        for test in r.get("tests", []):
+            outcomes[test["outcome"]] = outcomes.get(test["outcome"], 0) + 1
+    return {"submissions": len(expected), "results": len(results),
+            "graded": len(graded), "ungraded": len(ungraded),
+            "missing": sorted(set(expected) - set(got)),
+            "duplicated": sorted({s for s in got if got.count(s) > 1}),
+            "ungraded_reasons": reasons, "test_outcomes": outcomes,
+            "unreasoned": [r.get("student") for r in ungraded if not r.get("reason")]}
+
+
+# ------------------------------------------------------------------------------- nbgrader
+
+def run_nbgrader(course_root, assignment_name, students, everyone, log_path):
+    """`nbgrader autograde` on `students` (the others excluded); returns seconds, exit code."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    nbgrader = str(BIN / "nbgrader")
+    with open(log_path, "w") as log:
+        generated = subprocess.run([nbgrader, "generate_assignment", assignment_name, "--force"],
+                                   cwd=course_root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if generated.returncode != 0:
+            return None, generated.returncode
+        excluded = sorted(set(everyone) - set(students))
+        argv = [nbgrader, "autograde", assignment_name]
+        if excluded:
+            argv.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
+        started = time.monotonic()
+        graded = subprocess.run(argv, cwd=course_root, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        return time.monotonic() - started, graded.returncode
+
+
+def nbgrader_scores(course_root, assignment_name, students, questions):
+    """{student: {question: (score, max_score)}} from nbgrader's gradebook; a student whose
+    submission nbgrader did not record is left out."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from autograder.engine.settings import course_config
+    from autograder.engine.course import Course
+    config = course_config(Course(course_root)).get("CourseDirectory", {})
+    db_url = config.get("db_url", "sqlite:///gradebook.db")
+    if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
+        db_url = f"sqlite:///{course_root / db_url[len('sqlite:///'):]}"
+    scores = {}
+    with Gradebook(db_url, config.get("course_id", "")) as gradebook:
+        for student in students:
+            try:
+                submission = gradebook.find_submission(assignment_name, student)
+            except MissingEntry:
+                continue
+            grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
+            if any(q in grades and grades[q].score is None for q in questions):
+                continue
+            scores[student] = {q: (float(grades[q].score), float(grades[q].max_score))
+                               for q in questions if q in grades}
+    return scores
+
+
+def nbgrader_cell_output(course_root, assignment_name, student, question):
+    """Why nbgrader scored a public-checks cell as it did: its error, or its stderr (nbgrader
+    gives no points to a graded cell that wrote anything to stderr), from the autograded copy."""
+    import nbformat
+    path = course_root / "autograded" / student / assignment_name / f"{assignment_name}.ipynb"
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return ""
+    for cell in notebook.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") != question:
+            continue
+        said = []
+        outputs = cell.get("outputs", [])
+        for output in outputs:
+            if output.get("output_type") == "error":
+                said.append(f"error {output.get('ename')}: {str(output.get('evalue'))[:100]}")
+        stdout = "".join(str(o.get("text", "")) for o in outputs
+                         if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        failed = [line for line in stdout.splitlines() if line.startswith("\u2717")]
+        if failed:
+            said.append(failed[0][:160])
+        stderr = "".join(str(o.get("text", "")) for o in outputs
+                         if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        if stderr.strip():
+            lines = stderr.strip().splitlines()
+            warning = next((line for line in lines if "Warning" in line), lines[0])
+            said.append("wrote to stderr: " + warning.strip()[:140])
+        return "; ".join(said)
+    return ""
+
+
+def compare(results, nb_scores, kinds, questions, course_root=None, assignment_name=None):
+    """Per (student, question) both graded: full marks vs not. Disagreements grouped by the
+    submission's kind and direction."""
+    by_student = {r["student"]: r for r in results if r.get("status") == "graded"}
+    pairs = agree = 0
+    groups = {}
+    totals = {}
+    for student, per_question in nb_scores.items():
+        ours = by_student.get(student)
+        if ours is None:
+            continue
+        totals[student] = {"nbgrader": sum(s for s, _ in per_question.values()),
+                           "engine": ours["total"],
+                           "max": sum(m for _, m in per_question.values())}
+        for question in questions:
+            if question not in per_question:
+                continue
+            nb_score, nb_max = per_question[question]
+            nb_full = nb_score >= nb_max - 1e-9
+            our_full = ours["scores"].get(question, 0.0) >= ours["max_scores"][question] - 1e-9
+            pairs += 1
+            if nb_full == our_full:
+                agree += 1
+                continue
+            direction = ("nbgrader full, engine not" if nb_full else "engine full, nbgrader not")
+            kind, detail = kinds[student]
+            failing = [t for t in ours["tests"] if t["question"] == question
+                       and t["outcome"] != "passed"]
+            why = "; ".join(sorted({f"{t['test']}: {t['outcome']}" for t in failing}))
+            nbgrader_why = (nbgrader_cell_output(course_root, assignment_name, student, question)
+                            if course_root is not None and not nb_full else "")
+            groups.setdefault((kind, direction), []).append(
+                {"student": student, "question": question, "detail": detail,
+                 "engine": f"{ours['scores'].get(question, 0):g}/{ours['max_scores'][question]:g}",
+                 "nbgrader": f"{nb_score:g}/{nb_max:g}", "engine_failures": why,
+                 "nbgrader_output": nbgrader_why})
+    return {"pairs": pairs, "agree": agree, "groups": groups, "totals": totals}
+
+
+EXPLAIN = {
+    ("mutant", "nbgrader full, engine not"):
+        "expected: a known-wrong implementation that the public checks miss; the hidden suite "
+        "catches it",
+    ("cheating", "nbgrader full, engine not"):
+        "TRUST BOUNDARY: the submission monkeypatches numpy/torch testing helpers in the process "
+        "nbgrader's checks run in; the engine's tests never run in the student's process",
+    ("alternative", "engine full, nbgrader not"):
+        "a correct alternative that nbgrader's public-checks cell rejects; known causes: a "
+        "warning on stderr (nbgrader gives 0 to a graded cell with any stderr output; the engine "
+        "never takes points for warnings), or a helper defined later in the notebook (nbgrader "
+        "runs the check in notebook order; the engine runs every cell, then the tests)",
+    ("correct", "engine full, nbgrader not"):
+        "the solution itself fails a public check under nbgrader: see nbgrader's cell below",
+    ("slow", "engine full, nbgrader not"): "the slow submission: check the nbgrader log",
+}
+
+
+# -------------------------------------------------------------------------------- report
+
+def report_lines(figures, comparison, kinds, nbgrader_results):
+    lines = []
+    f = figures
+    lines.append(f"Benchmark: {f['assignment']}, {f['count']} submissions "
+                 f"({_mix(kinds)}), {f['cores']} cores, engine sandbox: {f['isolation']}, "
+                 f"load average before: {f['load_before']}; code: {f['engine_version']}")
+    lines.append("")
+    lines.append(f"{'grader':<28}{'notebooks':>10}{'seconds':>10}{'notebooks/s':>13}{'s/notebook':>12}")
+    if "nbgrader" in f:
+        n = f["nbgrader"]
+        lines.append(f"{'nbgrader autograde':<28}{n['notebooks']:>10}{n['seconds']:>10.1f}"
+                     f"{n['per_second']:>13.3f}{n['seconds_per_notebook']:>12.3f}")
+    e = f["engine"]
+    label = f"engine ({e['workers']} workers)"
+    lines.append(f"{label:<28}{e['notebooks']:>10}{e['seconds']:>10.1f}"
+                 f"{e['per_second']:>13.3f}{e['seconds_per_notebook']:>12.3f}")
+    if "ratio" in f:
+        lines.append("")
+        lines.append(f"RATIO (engine notebooks/s / nbgrader notebooks/s): {f['ratio']:.1f}x   "
+                     f"(issue target: >= 50x)")
+        if f["nbgrader"]["notebooks"] < f["count"]:
+            lines.append(f"  nbgrader timed on the first {f['nbgrader']['notebooks']} of "
+                         f"{f['count']} submissions (--nbgrader-count); the engine on all")
+    lines.append("")
+    lines.append("engine only:")
+    s = f["startup"]
+    lines.append(f"  zygote start (sandbox + numpy/sympy/torch imports) {s['zygote_start_s']:>7.2f} s")
+    lines.append(f"  one worker ready (spawn, imports, zygote, pytest)  {s['worker_start_s']:>7.2f} s")
+    lines.append(f"  per notebook inside a worker: median {e['median_s']:.3f} s, "
+                 f"p90 {e['p90_s']:.3f} s, max {e['max_s']:.3f} s")
+    lines.append("  median per notebook by kind: " + ", ".join(
+        f"{k} {v:.3f} s" for k, v in e["median_s_by_kind"].items()))
+    lines.append(f"  steady state (wall minus one worker start): {e['steady_per_second']:.2f} notebooks/s")
+    a = f["accounted"]
+    lines.append(f"  accounted for: {a['results']}/{a['submissions']} "
+                 f"({a['graded']} graded, {a['ungraded']} ungraded with a reason; "
+                 f"missing {len(a['missing'])}, duplicated {len(a['duplicated'])}, "
+                 f"ungraded without a reason {len(a['unreasoned'])})")
+    for reason, n in sorted(a["ungraded_reasons"].items(), key=lambda x: -x[1]):
+        lines.append(f"    ungraded x{n}: {reason}")
+    lines.append("  test outcomes: " + ", ".join(f"{k} {v}" for k, v in
+                                                 sorted(a["test_outcomes"].items())))
+    if comparison is not None:
+        lines += _agreement_lines(comparison, kinds, nbgrader_results)
+    return lines
+
+
+def _mix(kinds):
+    counts = {}
+    for kind, _ in kinds.values():
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda x: -x[1]))
+
+
+def _agreement_lines(comparison, kinds, nbgrader_results):
+    c = comparison
+    lines = [""]
+    ungraded = nbgrader_results["asked"] - len(nbgrader_results["scores"])
+    rate = c["agree"] / c["pairs"] if c["pairs"] else 0.0
+    lines.append(f"score agreement, per question full marks vs not, on the "
+                 f"{len(c['totals'])} submissions both graded: {c['agree']}/{c['pairs']} "
+                 f"= {100 * rate:.1f}%")
+    if ungraded:
+        lines.append(f"  nbgrader recorded no complete grade for {ungraded} of the "
+                     f"{nbgrader_results['asked']} it was given (see its log)")
+    if not c["groups"]:
+        lines.append("  no disagreements")
+    for (kind, direction), items in sorted(c["groups"].items()):
+        students = sorted({i["student"] for i in items})
+        lines.append(f"  [{kind}] {direction}: {len(items)} question(s) in "
+                     f"{len(students)} submission(s)")
+        explanation = EXPLAIN.get((kind, direction))
+        if explanation:
+            lines.append(f"      {explanation}")
+        for item in items[:12]:
+            detail = f"  ({item['detail']})" if item["detail"] else ""
+            lines.append(f"      {item['student']} {item['question']}: nbgrader {item['nbgrader']}, "
+                         f"engine {item['engine']}{detail}")
+            if item["engine_failures"] and kind != "cheating":
+                lines.append(f"          engine's failing tests: {item['engine_failures'][:160]}")
+            if item["nbgrader_output"]:
+                lines.append(f"          nbgrader's cell: {item['nbgrader_output']}")
+        if len(items) > 12:
+            lines.append(f"      ... {len(items) - 12} more (see --json)")
+    cheaters = sorted(s for s, (k, _) in kinds.items() if k == "cheating" and s in c["totals"])
+    if cheaters:
+        lines.append("")
+        lines.append("TRUST BOUNDARY (submissions that monkeypatch numpy's testing helpers):")
+        for student in cheaters:
+            t = c["totals"][student]
+            lines.append(f"  {student}: nbgrader {t['nbgrader']:g}/{t['max']:g}, "
+                         f"engine {t['engine']:g}/{t['max']:g}")
+    return lines
+
+
+def _engine_version():
+    """The repository's commit, marked dirty when the working tree has changes."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+# ---------------------------------------------------------------------------------- main
+
+def main(argv=None):
+    options = parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from autograder.engine.course import Course
+    from autograder.engine.sandbox import bwrap_usable
+    from autograder.engine.settings import sandbox_limits
+
+    problem = assignment_problem(options.assignment)
+    if problem:
+        print(f"benchmark: {options.assignment} is not ready: {problem}", file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{options.assignment}-"))
+    try:
+        make_course(folder)
+        course = Course(folder)
+        assignment = course.assignment(options.assignment)
+        limits = sandbox_limits(course)
+        use_bwrap = False if options.no_bwrap else bwrap_usable()
+        print(f"building {options.count} submissions of {assignment.name} in {folder} ...",
+              file=sys.stderr, flush=True)
+        notebooks, kinds = build_batch(assignment, options.count, options.slow,
+                                       options.slow_seconds, options.seed)
+        submissions = write_submissions(folder, notebooks, assignment)
+        workers = max(1, min(options.workers or os.cpu_count() or 1, len(submissions)))
+        figures = {"assignment": assignment.name, "count": len(submissions),
+                   "cores": os.cpu_count(), "isolation": "bubblewrap" if use_bwrap else "rlimits only",
+                   "python": platform.python_version(),
+                   "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+                   "mix": _mix(kinds), "engine_version": _engine_version()}
+
+        print("engine: measuring start-up ...", file=sys.stderr, flush=True)
+        first_correct = next((s for s in submissions if kinds[s[0]][0] == "correct"), submissions[0])
+        figures["startup"] = measure_startup(course, assignment, first_correct, limits, use_bwrap)
+        print(f"engine: grading {len(submissions)} with {workers} workers ...", file=sys.stderr,
+              flush=True)
+        results, seconds = run_engine(course, assignment, submissions, workers, limits, use_bwrap)
+        per_notebook = [r.get("seconds", 0.0) for r in results]
+        steady = max(seconds - figures["startup"]["worker_start_s"], 1e-9)
+        figures["engine"] = {
+            "workers": workers, "notebooks": len(results), "seconds": round(seconds, 3),
+            "per_second": round(len(results) / seconds, 3),
+            "seconds_per_notebook": round(seconds / len(results), 4),
+            "steady_per_second": round(len(results) / steady, 3),
+            "median_s": round(statistics.median(per_notebook), 4),
+            "p90_s": round(_percentile(per_notebook, 0.9), 4),
+            "max_s": round(max(per_notebook), 4)}
+        by_kind = {}
+        for r in results:
+            by_kind.setdefault(kinds[r["student"]][0], []).append(r.get("seconds", 0.0))
+        figures["engine"]["median_s_by_kind"] = {
+            k: round(statistics.median(v), 3) for k, v in sorted(by_kind.items())}
+        figures["accounted"] = account(submissions, results)
+        figures["isolation"] = next((r["isolation"] for r in results if r.get("isolation")),
+                                    figures["isolation"])
+
+        comparison = nbgrader_results = None
+        if not options.engine_only:
+            k = len(submissions) if options.nbgrader_count is None else max(1, min(
+                options.nbgrader_count, len(submissions)))
+            chosen = [s for s, _ in submissions[:k]]
+            log_path = folder / "nbgrader.log"
+            print(f"nbgrader: autograding {k} submission(s), sequentially ...", file=sys.stderr,
+                  flush=True)
+            nb_seconds, code = run_nbgrader(folder, assignment.name, chosen,
+                                            [s for s, _ in submissions], log_path)
+            if nb_seconds is None:
+                print(f"nbgrader generate_assignment failed (exit {code}); log:\n"
+                      + log_path.read_text()[-3000:], file=sys.stderr)
+                return 1
+            scores = nbgrader_scores(folder, assignment.name, chosen,
+                                     assignment.autograded_questions)
+            nbgrader_results = {"asked": k, "scores": scores}
+            figures["nbgrader"] = {"notebooks": k, "seconds": round(nb_seconds, 3),
+                                   "per_second": round(k / nb_seconds, 4),
+                                   "seconds_per_notebook": round(nb_seconds / k, 3),
+                                   "exit_code": code, "recorded": len(scores)}
+            figures["ratio"] = round(figures["engine"]["per_second"]
+                                     / figures["nbgrader"]["per_second"], 2)
+            comparison = compare(results, scores, kinds, assignment.autograded_questions,
+                                 folder, assignment.name)
+            figures["agreement"] = {
+                "pairs": comparison["pairs"], "agree": comparison["agree"],
+                "rate": round(comparison["agree"] / comparison["pairs"], 4) if comparison["pairs"] else None,
+                "disagreements": {f"{k}: {d}": v for (k, d), v in comparison["groups"].items()},
+                "totals": comparison["totals"]}
+            if code != 0:
+                print(f"nbgrader autograde exited with {code}; log: {log_path}", file=sys.stderr)
+
+        print("\n".join(report_lines(figures, comparison, kinds, nbgrader_results)))
+        if options.json:
+            figures["kinds"] = {s: list(k) for s, k in kinds.items()}
+            Path(options.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(options.json).write_text(json.dumps(figures, indent=1, default=str))
+            print(f"\nfigures written to {options.json}")
+        return 0
+    finally:
+        if options.keep:
+            print(f"course folder kept: {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Where one grading worker's time goes: the engine's worker loop run in this process on a
+synthetic batch, with its phases timed (and optionally under cProfile).
+
+    .venv/bin/python bench/profile_worker.py [--assignment ps1] [--count 20] [--cprofile 40]
+                                             [--tbstyle native] [--warmup]
+
+Start-up: engine imports, zygote launch to ready, pytest collection. Per notebook: reading the
+JSON, forking a child, executing the notebook's cells (per cell), the hidden tests' bodies
+(mostly calls into the sandbox), pytest's own per-test overhead, formatting failure tracebacks,
+killing the child. The phase timers wrap engine functions from the outside (nothing in the
+engine is changed); if the engine's internals are renamed, the missing timers are skipped.
+`--tbstyle` sets pytest's traceback style for failure reports, to compare with the default;
+`--warmup` lets the zygote run a generic numpy/SymPy/torch warm-up before it forks (from a
+patched temporary copy of autograder/inside/), to see what a warm zygote would save.
+Timings are of one worker on a machine others may be using: compare runs made back to back.
+"""
+import argparse
+import collections
+import cProfile
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# What `--warmup` runs once in the zygote before any fork (an experiment, not engine code):
+# first calls into numpy's printing and random generators and into SymPy's solvers import and
+# initialise modules lazily, and every forked child would otherwise pay for that again.
+WARMUP_MODULE = """
+import numpy as np
+rng = np.random.default_rng(0)
+x = rng.normal(170.0, 8.0, size=1000)
+_ = [f"{x.mean():.2f} {x.var():.2f}", repr(x), str(x[:3]), repr(np.float64(1.5)), str(np.eye(2))]
+_ = (np.linspace(0, 1, 5), np.argmax(x), np.isclose(1.0, 1.0), np.allclose(x, x),
+     np.logaddexp(0.0, 1.0), np.where(x > 0, 1, 0), np.einsum("i,i->", x, x), np.cumsum(x))
+import sympy as sp
+h, n, t = sp.symbols("h n theta", positive=True)
+ll = h * sp.log(t) + (n - h) * sp.log(1 - t)
+_ = (sp.solve(sp.diff(ll, t), t), sp.simplify(ll.diff(t)), str(ll), sp.lambdify([h, n, t], ll)(1, 2, 0.5))
+try:
+    import torch
+    z = torch.randn(4, 3, requires_grad=True)
+    torch.nn.functional.cross_entropy(z, torch.tensor([0, 1, 2, 0])).backward()
+    _ = (torch.softmax(z, 1), torch.log_softmax(z, 1), z.detach().numpy())
+except ImportError:
+    pass
+"""
+
+SECONDS = collections.Counter()
+CALLS = collections.Counter()
+PER_CELL = collections.defaultdict(list)
+
+
+def timed(owner, name, key):
+    original = getattr(owner, name, None)
+    if original is None:
+        print(f"(no {owner.__name__}.{name}: phase {key!r} not timed)", file=sys.stderr)
+        return
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            SECONDS[key] += time.perf_counter() - started
+            CALLS[key] += 1
+    setattr(owner, name, wrapper)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", default="ps1")
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--slow", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cprofile", type=int, metavar="LINES", default=0,
+                        help="also run under cProfile and print this many lines")
+    parser.add_argument("--tbstyle", help="pytest traceback style (e.g. native, short, line, no)")
+    parser.add_argument("--lean-pytest", action="store_true",
+                        help="experiment: no logging plugin, and each test run with its real "
+                        "next item (so module set-up is not torn down after every test)")
+    parser.add_argument("--warmup", action="store_true",
+                        help="experiment: the zygote also runs a generic numpy/sympy/torch "
+                        "warm-up before forking (a patched copy of autograder/inside/)")
+    options = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    from autograder.engine.course import Course
+    from autograder.engine.sandbox import SandboxedRun, Zygote
+    from autograder.engine.suite import HiddenSuite
+    import autograder.engine.suite as suite_module
+    import _pytest.python
+    import benchmark
+    imports = time.perf_counter() - started
+
+    folder = Path(tempfile.mkdtemp(prefix="profile-"))
+    try:
+        benchmark.make_course(folder)
+        course = Course(folder)
+        assignment = course.assignment(options.assignment)
+        notebooks, kinds = benchmark.build_batch(assignment, options.count, options.slow, 2.5,
+                                                 options.seed)
+        submissions = benchmark.write_submissions(folder, notebooks, assignment)
+
+        timed(suite_module, "read_submission", "read notebook (JSON -> cells)")
+        timed(HiddenSuite, "_forbidden", "forbidden-call scan")
+        timed(Zygote, "spawn", "fork a child (zygote.spawn)")
+        timed(Zygote, "end", "kill the child (zygote.end)")
+        timed(HiddenSuite, "_run_item", "pytest: one test, everything")
+        timed(_pytest.python.Function, "runtest", "  test bodies (incl. sandbox calls)")
+        timed(_pytest.python.Function, "repr_failure", "  failure tracebacks (repr_failure)")
+        request = SandboxedRun._request
+
+        def timed_request(self, message, seconds, restart=True):
+            began = time.perf_counter()
+            try:
+                return request(self, message, seconds, restart)
+            finally:
+                spent = time.perf_counter() - began
+                key = f"sandbox request: {message.get('op')}"
+                SECONDS[key] += spent
+                CALLS[key] += 1
+                if message.get("op") == "exec":
+                    PER_CELL[message.get("name")].append(spent)
+        SandboxedRun._request = timed_request
+
+        tbstyle, lean = options.tbstyle, options.lean_pytest
+        following = {}
+        if lean and hasattr(suite_module, "runtestprotocol"):
+            protocol = suite_module.runtestprotocol
+
+            def runtestprotocol(item, log=True, nextitem=None):
+                return protocol(item, log=log, nextitem=following.get(item, nextitem))
+            suite_module.runtestprotocol = runtestprotocol
+
+        class Suite(HiddenSuite):
+            def pytest_configure(self, config):
+                super().pytest_configure(config)
+                if tbstyle:
+                    config.option.tbstyle = tbstyle
+
+            def pytest_collection_finish(self, session):
+                if lean:
+                    items = session.items
+                    following.update(zip(items, items[1:]))
+                    plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+                    if plugin is not None:
+                        session.config.pluginmanager.unregister(plugin)
+
+        marks = {}
+        preload = {}
+        if options.warmup:
+            import autograder.engine.sandbox as sandbox_module
+            inside = folder / "inside"
+            shutil.copytree(sandbox_module.INSIDE_DIR, inside,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            (inside / "bench_warmup.py").write_text(WARMUP_MODULE)
+            sandbox_module.INSIDE_DIR = inside
+            preload = {"preload": "numpy,sympy,torch,bench_warmup"}
+        started = time.perf_counter()
+        zygote = Zygote(**preload).start()
+        if hasattr(zygote, "wait_ready"):
+            zygote.wait_ready()
+        marks["zygote"] = time.perf_counter() - started
+
+        def jobs():
+            marks["collected"] = time.perf_counter()
+            SECONDS.clear()  # the first spawn may include waiting for the zygote: start clean
+            CALLS.clear()
+            for student, path in submissions:
+                yield {"student": student, "path": str(path)}
+
+        results = []
+        profile = cProfile.Profile() if options.cprofile else None
+        began_suite = time.perf_counter()
+        if profile:
+            profile.enable()
+        Suite(assignment, zygote, jobs(), results.append).run()
+        if profile:
+            profile.disable()
+        loop = time.perf_counter() - marks["collected"]
+        zygote.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    n = len(results)
+    tests = sum(len(r["tests"]) for r in results)
+    failing = sum(t["outcome"] != "passed" for r in results for t in r["tests"])
+    print(f"{assignment.name}: {n} notebooks ({benchmark._mix(kinds)}), {tests / n:.0f} tests "
+          f"per notebook, {failing / n:.1f} not passed; tbstyle={tbstyle or 'pytest default'}"
+          f"{', zygote warm-up' if options.warmup else ''}"
+          f"{', lean pytest' if options.lean_pytest else ''}; zygote preloaded "
+          f"{(zygote.info or {}).get('preloaded')}")
+    print(f"start-up: engine imports {imports:.2f} s, zygote ready {marks['zygote']:.2f} s, "
+          f"pytest start + collection {marks['collected'] - began_suite:.2f} s")
+    print(f"grading loop: {loop:.2f} s, {1000 * loop / n:.0f} ms per notebook (one worker); "
+          f"points awarded in all: {sum(r.get('total', 0) for r in results):g} "
+          "(must not change between experiments)")
+    for key, spent in sorted(SECONDS.items(), key=lambda item: -item[1]):
+        print(f"  {key:<42} {1000 * spent / n:8.1f} ms/notebook  "
+              f"({CALLS[key] / n:5.1f} calls, {1000 * spent / CALLS[key]:7.2f} ms each)")
+    cells = sorted(PER_CELL.items(), key=lambda item: -sum(item[1]))[:8]
+    print("  slowest cells (ms per notebook): "
+          + ", ".join(f"{name} {1000 * sum(v) / n:.1f}" for name, v in cells))
+    if profile:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(options.cprofile)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
