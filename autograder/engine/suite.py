@@ -4,9 +4,16 @@ pytest collects the suite once per worker; then, for each submission, every coll
 runs with the `student` fixture bound to that submission's sandboxed run. Tests, references
 and expected values stay in this (trusted) process; the sandbox only ever sees the calls.
 """
+import copy
+import functools
+import hashlib
+import importlib
+import inspect
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 from _pytest.runner import runtestprotocol
@@ -31,6 +38,7 @@ class HiddenSuite:
 
     def run(self):
         _not_dumpable()
+        memoize_reference(self.assignment)
         args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider", "-p", "no:stepwise",
                 "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging",
                 "--rootdir", str(self.assignment.material_dir)]
@@ -128,6 +136,54 @@ class HiddenSuite:
         # The student's values did not meet the check. The assertion text may show expected
         # values, so it stays in `detail` (instructors only); students see the description.
         return {"outcome": FAILED, "message": "", "detail": detail, "seconds": seconds}
+
+
+def memoize_reference(assignment):
+    """Hidden tests ask the reference the same fixed-seed questions for every submission:
+    answer each once per worker. Only calls whose arguments are plain data are cached; a
+    generator, tensor or callable argument goes straight through. Answers are deep-copied."""
+    if not (assignment.material_dir / "reference.py").is_file():
+        return
+    module = importlib.import_module(f"{assignment.package.__name__}.reference")
+    for name, fn in list(vars(module).items()):
+        if (inspect.isfunction(fn) and fn.__module__ == module.__name__
+                and not name.startswith("_") and not hasattr(fn, "__wrapped__")):
+            setattr(module, name, _memoized(fn))
+
+
+def _memoized(fn, capacity=4096):
+    answers = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key = _fingerprint((args, kwargs))
+        if key is None:
+            return fn(*args, **kwargs)
+        if key not in answers:
+            if len(answers) >= capacity:
+                answers.clear()
+            answers[key] = fn(*args, **kwargs)
+        return copy.deepcopy(answers[key])
+    return wrapper
+
+
+def _fingerprint(value):
+    """A hashable digest of plain data (numbers, strings, numeric arrays, containers); None
+    for anything else."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufc":
+            return None
+        data = hashlib.sha1(np.ascontiguousarray(value).tobytes()).digest()
+        return ("array", value.dtype.str, value.shape, data)
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
+        return (type(value).__name__, repr(value))
+    if isinstance(value, (list, tuple)):
+        parts = tuple(_fingerprint(v) for v in value)
+        return None if None in parts else (type(value).__name__, parts)
+    if isinstance(value, dict):
+        parts = tuple((_fingerprint(k), _fingerprint(v)) for k, v in value.items())
+        return None if any(None in p for p in parts) else ("dict", parts)
+    return None
 
 
 def _not_dumpable():
