@@ -30,5 +30,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# Throughput against nbgrader autograde on the same files (prints figures; see bench/README.md).
+bench: setup
+	$(BIN)/python bench/benchmark.py --assignment ps2 --nbgrader-count 40
+
 clean:
 	rm -rf $(VENV) autograded exports gradebook.db
