@@ -2,17 +2,28 @@
 
 Workers are trusted processes (they hold the hidden suite); each owns one zygote. Results come
 back to this process as plain dicts and are written one file per submission as soon as they
-arrive, so nothing already graded is lost if the batch is stopped.
+arrive (atomically), so nothing already graded is lost if the batch is stopped, even by
+`kill -9`; workers die with this process.
+
+Resuming: each result records the SHA-256 of the notebook's bytes and of the assignment's
+grading material. `unchanged_results` finds the submissions whose stored result has both
+hashes unchanged, so a rerun grades only new or changed submissions (`course grade --force`
+regrades all).
 """
+import hashlib
 import json
 import multiprocessing
 import os
 import queue
 import sys
+import threading
 import time
 from pathlib import Path
 
 from autograder.engine.progress import Progress
+
+# Reasons of results that say nothing about the submission: grade these again on a rerun.
+_RETRY_REASONS = ("the grading worker died", "the sandbox failed")
 
 
 def find_submissions(submitted_dir, assignment_name):
@@ -25,8 +36,113 @@ def find_submissions(submitted_dir, assignment_name):
     for student_dir in sorted(p for p in submitted_dir.iterdir() if p.is_dir()):
         assignment_dir = student_dir / assignment_name
         if assignment_dir.is_dir():
-            found.append((student_dir.name, assignment_dir / f"{assignment_name}.ipynb"))
+            found.append((student_dir.name, _notebook_in(assignment_dir, assignment_name)))
     return found
+
+
+def _notebook_in(folder, assignment_name):
+    """<ps>.ipynb; or, if the student renamed it ("ps1 (1).ipynb") and it is the only
+    notebook in the folder, that one (the result says so)."""
+    expected = folder / f"{assignment_name}.ipynb"
+    if expected.exists():
+        return expected
+    others = [p for p in folder.glob("*.ipynb") if not p.name.endswith(".executed.ipynb")]
+    return others[0] if len(others) == 1 else expected
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def material_sha256(assignment):
+    """A hash of everything that decides a grade besides the submission: the source notebook
+    and the assignment's grading package (hidden tests, references, mutants)."""
+    digest = hashlib.sha256()
+    digest.update(assignment.source_notebook.read_bytes())
+    for path in sorted(assignment.material_dir.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(assignment.material_dir)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_timestamp(folder):
+    """(timestamp, problem): nbgrader's submitted/<student>/<ps>/timestamp.txt, read like
+    nbgrader does (parsed to UTC, stored as ISO text); None where it is missing or unreadable."""
+    from nbgrader.utils import parse_utc
+    path = Path(folder) / "timestamp.txt"
+    if not path.is_file():
+        return None, None
+    text = path.read_text(errors="replace").strip()
+    if not text:
+        return None, "timestamp.txt is empty, so the submission time is unknown"
+    try:
+        return parse_utc(text).isoformat(sep=" "), None
+    except (ValueError, OverflowError):
+        return None, f"timestamp.txt does not hold a date ({text[:40]!r}), so the submission time is unknown"
+
+
+def stamp(assignment, student, path, material=None):
+    """What a result records about its submission besides the grading: hashes, time, naming."""
+    timestamp, problem = read_timestamp(Path(path).parent)
+    problems = [problem] if problem else []
+    if Path(path).name != f"{assignment.name}.ipynb" and Path(path).exists():
+        problems.append(f"graded {Path(path).name}: the notebook should be named {assignment.name}.ipynb")
+    return {"sha256": file_sha256(path), "material_sha256": material or material_sha256(assignment),
+            "timestamp": timestamp, "submission_problems": problems}
+
+
+def load_result(course, student, assignment_name):
+    path = course.autograded_dir / student / assignment_name / "results.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def load_results(course, assignment_name):
+    """Every stored result of an assignment, by student."""
+    found = {}
+    for path in sorted(course.autograded_dir.glob(f"*/{assignment_name}/results.json")):
+        result = load_result(course, path.parent.parent.name, assignment_name)
+        if result is not None:
+            found[result["student"]] = result
+    return found
+
+
+def unchanged_results(course, assignment, submissions):
+    """{student: stored result} of the submissions graded before from the same notebook bytes
+    with the same grading material (and not left ungraded by a failure of the grader itself)."""
+    material = material_sha256(assignment)
+    kept = {}
+    for student, path in submissions:
+        old = load_result(course, student, assignment.name)
+        # (a missing notebook has the hash None: still missing is unchanged too)
+        if (old and old.get("material_sha256") == material
+                and old.get("sha256", "unknown") == file_sha256(path) and _final(old)):
+            fresh = stamp(assignment, student, path, material)
+            if old.get("timestamp") != fresh["timestamp"]:  # resubmitted the same bytes later
+                _apply_stamp(old, fresh)
+                write_result(course, old)
+            kept[student] = old
+    return kept
+
+
+def _final(result):
+    return result.get("status") == "graded" or not str(result.get("reason", "")).startswith(_RETRY_REASONS)
+
+
+def _apply_stamp(result, fresh):
+    problems = [p for p in result.get("problems", []) if p not in result.get("submission_problems", [])]
+    result.update(fresh)
+    result["problems"] = fresh["submission_problems"] + problems
 
 
 def grade_batch(course, assignment, submissions, workers=None, limits=None, use_bwrap=None,
@@ -34,7 +150,10 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     """Grade `submissions` [(student, path)]; returns results in the same order. With
     `keep_results`, each result is written to autograded/ as soon as it arrives."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
+    _idle_deaths[0] = 0
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
+    material = material_sha256(assignment)
+    stamps = {s: stamp(assignment, s, p, material) for s, p in submissions}
     context = multiprocessing.get_context("spawn")  # a clean interpreter: nothing inherited
     job_queue, result_queue = context.Queue(), context.Queue()
     for job in jobs:
@@ -59,7 +178,12 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
             try:
                 message = result_queue.get(timeout=1)
             except queue.Empty:
-                _replace_dead_workers(pool, in_flight, results, start_worker, progress)
+                for result in _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
+                    _apply_stamp(result, stamps[result["student"]])
+                    results[result["student"]] = result
+                    if keep_results:
+                        write_result(course, result)
+                    progress.advance(result["student"], _summary(result))
                 continue
             if "fatal" in message:
                 raise RuntimeError(message["fatal"])
@@ -68,12 +192,14 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
                 continue
             in_flight.pop(message.get("worker"), None)
             result = message["result"]
+            _apply_stamp(result, stamps[result["student"]])
             results[result["student"]] = result
             if keep_results:
                 write_result(course, result)
             progress.advance(result["student"], _summary(result))
     finally:
         progress.close()
+        job_queue.cancel_join_thread()  # jobs never taken (Ctrl-C) must not hold up exiting
         for process in pool.values():
             process.join(timeout=5)
             if process.is_alive():
@@ -81,18 +207,39 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     return [results[s] for s, _ in submissions]
 
 
-def _replace_dead_workers(pool, in_flight, results, start_worker, progress):
+_idle_deaths = [0]
+
+
+def _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
     """A worker runs only trusted code, but if it dies anyway its submission is reported,
-    not lost, and a new worker takes its place."""
+    not lost (and graded again on the next run), and a new worker takes its place."""
+    lost = []
     for index, process in list(pool.items()):
         if process.is_alive() or process.exitcode == 0:
             continue
         student = in_flight.pop(process.name, None)
+        if student is None:  # died before taking any work: restarting would loop forever
+            _idle_deaths[0] += 1
+            if _idle_deaths[0] > 3:
+                raise RuntimeError(f"grading workers keep dying before taking any work (exit code "
+                                   f"{process.exitcode}); is the program started from a file "
+                                   "(multiprocessing cannot re-import a script read from stdin)?")
         if student is not None and student not in results:
-            results[student] = {"student": student, "status": "ungraded", "tests": [],
-                                "reason": f"the grading worker died (exit code {process.exitcode})"}
-            progress.advance(student, "not graded: grading worker died")
+            lost.append(ungraded_result(assignment, student, f"the grading worker died "
+                                        f"(exit code {process.exitcode}); it will be retried"))
         start_worker(index)
+    return lost
+
+
+def ungraded_result(assignment, student, reason, notebook=""):
+    """A result that says why a submission was not graded, in the schema of graded ones."""
+    questions = assignment.autograded_questions
+    max_scores = {q: assignment.points(q) for q in questions}
+    return {"student": student, "assignment": assignment.name, "notebook": notebook,
+            "isolation": "", "status": "ungraded", "reason": reason, "problems": [],
+            "cells": {}, "tests": [], "scores": {q: 0.0 for q in questions},
+            "max_scores": max_scores, "total": 0.0, "max_total": sum(max_scores.values()),
+            "seconds": 0.0}
 
 
 def _worker(config, job_queue, result_queue):
@@ -103,6 +250,7 @@ def _worker(config, job_queue, result_queue):
 
     import warnings
     warnings.simplefilter("ignore")  # references' own warnings are not news to instructors
+    _die_with_parent()
     name = multiprocessing.current_process().name
     try:
         assignment = Course(config["root"]).assignment(config["assignment"])
@@ -127,6 +275,24 @@ def _worker(config, job_queue, result_queue):
         zygote.close()
 
 
+def _die_with_parent():
+    """A worker must not outlive the batch: if the parent is killed (even by SIGKILL, which it
+    cannot handle), the kernel kills the worker, and with it its sandbox."""
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch():  # where prctl is unavailable, and for a parent that died before the call
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
 def write_result(course, result):
     """autograded/<student>/<ps>/results.json, replaced atomically."""
     folder = course.autograded_dir / result["student"] / result["assignment"]
@@ -139,4 +305,5 @@ def write_result(course, result):
 def _summary(result):
     if result["status"] != "graded":
         return f"not graded: {result['reason']}"
-    return f"{result['total']:g}/{result['max_total']:g}"
+    problems = result.get("problems", [])
+    return f"{result['total']:g}/{result['max_total']:g}" + (f" ({'; '.join(problems)})" if problems else "")

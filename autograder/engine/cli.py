@@ -26,9 +26,18 @@ def main(argv=None):
     grade = commands.add_parser("grade", help="grade a batch of submissions",
                                 description="Grade every submitted/<student>/<ps>/<ps>.ipynb in a "
                                 "sandbox, write autograded/<student>/<ps>/results.json, print a score "
-                                "table and write exports/<ps>_grades.csv. A bad submission is reported "
-                                "and the batch goes on.")
+                                "table, record the scores in nbgrader's gradebook, and write each "
+                                "student's feedback (autograded/<student>/<ps>/feedback.html), the "
+                                "exports (exports/<ps>_grades.csv, _nbgrader.csv, _canvas.csv) and the "
+                                "report (exports/<ps>_report.html). A bad submission is reported and the "
+                                "batch goes on. Resumable: submissions graded before from the same "
+                                "notebook bytes and grading material are not graded again.")
     grade.add_argument("assignment", metavar="PS")
+    grade.add_argument("--force", action="store_true", help="grade every submission again, "
+                       "also those unchanged since they were graded")
+    grade.add_argument("--no-diagnosis", action="store_true", help="do not grade the assignment's "
+                       "mutants to learn how known mistakes fail, if that is not known yet "
+                       "(feedback then has no mistake hints)")
     grade.add_argument("--submitted", help="folder of <student>/<ps>/<ps>.ipynb "
                        "(default: submitted/ in the course folder)")
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
@@ -50,6 +59,31 @@ def main(argv=None):
     validate.add_argument("--workers", type=int, help="parallel sandboxes (default: number of cores)")
     validate.set_defaults(run=_validate)
 
+    feedback = commands.add_parser("feedback", help="write (and release) students' feedback",
+                                   description="Write autograded/<student>/<ps>/feedback.html for every "
+                                   "graded submission, with the gradebook's current manual grades, "
+                                   "comments and late penalties. With --release, also copy it into "
+                                   "nbgrader's feedback/<student>/<ps>/<ps>.html, from where `nbgrader "
+                                   "release_feedback PS` hands it to students.")
+    feedback.add_argument("assignment", metavar="PS")
+    feedback.add_argument("--release", action="store_true", help="copy into nbgrader's feedback/ layout")
+    feedback.add_argument("--student", action="append", help="only this student (repeatable)")
+    feedback.set_defaults(run=_feedback)
+
+    export = commands.add_parser("export", help="export grades (nbgrader CSV, Canvas CSV)",
+                                 description="From nbgrader's gradebook (autograded and manual "
+                                 "grades, late penalties): exports/<ps>_nbgrader.csv in nbgrader's "
+                                 "export format and exports/<ps>_canvas.csv for Canvas's gradebook import.")
+    export.add_argument("assignments", nargs="*", metavar="PS", help="default: all")
+    export.set_defaults(run=_export)
+
+    report = commands.add_parser("report", help="write the batch report (HTML)",
+                                 description="Write exports/<ps>_report.html: score distribution, "
+                                 "per-question and per-test pass rates, common mistakes, flags, "
+                                 "slowest submissions; one self-contained file.")
+    report.add_argument("assignments", nargs="*", metavar="PS", help="default: all")
+    report.set_defaults(run=_report)
+
     synth = commands.add_parser("synth", help="write synthetic submissions (demo, benchmark)",
                                 description="Write submissions made from an assignment's solution, "
                                 "stub, mutants and alternatives in nbgrader's submitted/ layout.")
@@ -58,6 +92,14 @@ def main(argv=None):
     synth.add_argument("--count", type=int, help="a mixed batch of this many "
                        "(default: the demo batch, one submission of each kind)")
     synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--messy", action="store_true", help="as submissions really arrive: a "
+                       "timestamp.txt for each (about one in ten after --duedate), and bad inputs "
+                       "(invalid JSON, an empty file, another assignment's notebook, deleted, "
+                       "duplicated or retyped cells, a changed grade_id, huge outputs, non-UTF-8 "
+                       "bytes, a misnamed file) in place of the first submissions")
+    synth.add_argument("--duedate", default=None, help="the due date the timestamps of --messy "
+                       "are around (default: 2025-10-06 17:00:00 UTC); set the same one in the "
+                       "gradebook with `nbgrader db assignment add PS --duedate=...`")
     synth.set_defaults(run=_synth)
 
     options = parser.parse_args(argv)
@@ -86,7 +128,7 @@ def _release(course, options):
 
 
 def _grade(course, options):
-    from autograder.engine.batch import find_submissions, grade_batch
+    from autograder.engine.batch import find_submissions, grade_batch, unchanged_results
     from autograder.engine.sandbox import bwrap_usable
     from autograder.engine.scoreboard import score_table, write_grades_csv
     from autograder.engine.settings import sandbox_limits
@@ -106,21 +148,123 @@ def _grade(course, options):
         print("WARNING: bubblewrap is not available"
               f"{' (disabled by --no-bwrap)' if options.no_bwrap else ''}: student code runs "
               "with rlimits only, WITHOUT file-system and network isolation.", file=sys.stderr)
-    print(f"grading {len(submissions)} submission(s) of {assignment.name} "
-          f"({'bubblewrap sandbox' if use_bwrap else 'rlimits only'})", file=sys.stderr)
+    kept = {} if options.force else unchanged_results(course, assignment, submissions)
+    to_grade = [(s, p) for s, p in submissions if s not in kept]
+    print(f"grading {len(to_grade)} submission(s) of {assignment.name} "
+          f"({'bubblewrap sandbox' if use_bwrap else 'rlimits only'})"
+          + (f"; {len(kept)} unchanged since graded, skipped (--force regrades them)" if kept else ""),
+          file=sys.stderr, flush=True)
     started = time.monotonic()
-    try:
-        results = grade_batch(course, assignment, submissions, options.workers, limits, use_bwrap)
-    except RuntimeError as error:  # the course material itself is broken: say so, stop
-        print(f"course grade: {error}", file=sys.stderr)
-        return 1
+    fresh = []
+    if to_grade:
+        try:
+            fresh = grade_batch(course, assignment, to_grade, options.workers, limits, use_bwrap)
+        except RuntimeError as error:  # the course material itself is broken: say so, stop
+            print(f"course grade: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: every submission graded so far is saved in "
+                  f"{course.autograded_dir}; run the same command again to grade the rest.",
+                  file=sys.stderr)
+            return 130
     seconds = time.monotonic() - started
+    by_student = {**kept, **{r["student"]: r for r in fresh}}
+    results = [by_student[s] for s, _ in submissions]
     print(score_table(assignment, results))
     csv_path = write_grades_csv(assignment, results, course.exports_dir / f"{assignment.name}_grades.csv")
     graded = sum(r.get("status") == "graded" for r in results)
-    print(f"\n{graded}/{len(results)} graded in {seconds:.1f} s "
-          f"({len(results) / seconds:.1f} notebooks/s); grades: {csv_path}; "
-          f"details: {course.autograded_dir}/<student>/{assignment.name}/results.json")
+    rate = f" ({len(fresh) / seconds:.1f} notebooks/s)" if fresh and seconds > 0 else ""
+    print(f"\n{graded}/{len(results)} graded; {len(fresh)} graded now in {seconds:.1f} s{rate}; "
+          f"details: {course.autograded_dir}/<student>/{assignment.name}/results.json", flush=True)
+    try:
+        _after_grading(course, assignment, results, options, limits, use_bwrap, csv_path)
+    except KeyboardInterrupt:
+        print("\ninterrupted after grading: the results are saved; run the same command again to "
+              "update the gradebook, feedback, exports and report (nothing is graded again).",
+              file=sys.stderr)
+        return 130
+    except Exception as error:  # e.g. the gradebook's database is unreachable
+        print(f"course grade: the results are saved in {course.autograded_dir}, but then: "
+              f"{type(error).__name__}: {error}\nFix that and run the same command again "
+              "(nothing is graded again).", file=sys.stderr)
+        return 1
+
+
+def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_path):
+    """Gradebook, then feedback, exports and report: what an instructor expects after grading."""
+    from autograder.engine.batch import load_results
+    from autograder.engine.diagnosis import ensure_signatures, load_signatures
+    from autograder.engine.exports import export_all
+    from autograder.engine.feedback import write_feedback
+    from autograder.engine.gradebook import grades, record
+    from autograder.engine.report import write_report
+
+    started = time.monotonic()
+    record(course, assignment, results, out=sys.stdout)
+    signatures = load_signatures(course, assignment)
+    if signatures is None and not options.no_diagnosis:
+        try:
+            signatures = ensure_signatures(course, assignment, options.workers, limits, use_bwrap,
+                                           out=sys.stdout)
+        except RuntimeError as error:  # a broken mutant must not cost the batch its feedback
+            print(f"diagnosis failed, feedback has no mistake hints: {error}", file=sys.stderr)
+    paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
+    exports = export_all(course, assignment.name)
+    report = write_report(course, assignment, list(load_results(course, assignment.name).values()),
+                          signatures)
+    print(f"feedback: {len(paths)} file(s), autograded/<student>/{assignment.name}/feedback.html "
+          f"(release with `course feedback {assignment.name} --release`)")
+    print("exports: " + ", ".join(str(p) for p in [csv_path, *exports]))
+    print(f"report: {report}  ({time.monotonic() - started:.1f} s for gradebook, feedback, exports, report)")
+
+
+def _feedback(course, options):
+    from autograder.engine.batch import load_results
+    from autograder.engine.diagnosis import load_signatures
+    from autograder.engine.feedback import release_feedback, write_feedback
+    from autograder.engine.gradebook import grades
+
+    assignment = course.assignment(options.assignment)
+    results = [r for s, r in sorted(load_results(course, assignment.name).items())
+               if not options.student or s in options.student]
+    if not results:
+        print(f"no graded submissions of {assignment.name} in {course.autograded_dir}: "
+              f"run `course grade {assignment.name}` first", file=sys.stderr)
+        return 1
+    signatures = load_signatures(course, assignment)
+    paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
+    print(f"feedback: {len(paths)} file(s) in {course.autograded_dir}/<student>/{assignment.name}/feedback.html"
+          + ("" if signatures else " (no mistake hints: run `course grade` or `course validate` first)"))
+    if options.release:
+        released, skipped = release_feedback(course, assignment, options.student)
+        print(f"released {len(released)} file(s) to {course.root}/feedback/<student>/{assignment.name}/; "
+              f"`nbgrader release_feedback {assignment.name}` hands them to students")
+        if skipped:
+            print(f"not released: {len(skipped)} submission(s) without submission_secret.txt (not "
+                  "made with `nbgrader submit`/`collect`, so nbgrader cannot return feedback to "
+                  "them; hand them autograded/<student>/" f"{assignment.name}/feedback.html directly): "
+                  + ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
+
+
+def _export(course, options):
+    from autograder.engine.exports import export_all
+    names = options.assignments or course.assignment_names()
+    for name in names:
+        course.assignment(name)
+        print(f"{name}: " + ", ".join(str(p) for p in export_all(course, name)))
+
+
+def _report(course, options):
+    from autograder.engine.batch import load_results
+    from autograder.engine.diagnosis import load_signatures
+    from autograder.engine.report import write_report
+    for name in options.assignments or course.assignment_names():
+        assignment = course.assignment(name)
+        results = list(load_results(course, name).values())
+        if not results:
+            print(f"{name}: nothing graded yet", file=sys.stderr)
+            continue
+        print(f"{name}: {write_report(course, assignment, results, load_signatures(course, assignment))}")
 
 
 def _validate(course, options):
@@ -128,8 +272,12 @@ def _validate(course, options):
     started = time.monotonic()
     failed = []
     for name in options.assignments or course.assignment_names():
-        report = validate(course.assignment(name), workers=options.workers)
+        assignment = course.assignment(name)
+        report = validate(assignment, workers=options.workers)
         print(format_validation(report), flush=True)
+        if report.mutants:
+            from autograder.engine.diagnosis import save_signatures
+            save_signatures(course, assignment, report.mutants)  # feedback's mistake hints
         if not report.ok:
             failed.append(name)
     print(f"\nvalidated in {time.monotonic() - started:.1f} s: "
@@ -144,6 +292,11 @@ def _synth(course, options):
                  else demo_batch(assignment))
     paths = write_batch(notebooks, Path(options.out), assignment.name)
     print(f"wrote {len(paths)} submission(s) of {assignment.name} to {options.out}")
+    if options.messy:
+        from autograder.engine.badinputs import DEFAULT_DUEDATE, write_messy
+        done = write_messy(assignment, Path(options.out), list(notebooks),
+                           options.duedate or DEFAULT_DUEDATE, options.seed)
+        print("made messy: timestamp.txt for each; " + ", ".join(f"{s}: {k}" for s, k in done.items()))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,32 @@
-"""Reading a submitted notebook on the trusted side: JSON in, the code to run out.
+"""Reading a submitted notebook on the trusted side: bytes in, the code to run out.
 
-Nothing here executes student code; nbformat only parses it as data.
+Nothing here executes student code; the notebook is only parsed as data. A submission arrives
+as whatever a student's editor (or upload form) produced, so every way it can be wrong ends as
+either a `NotebookError` (not gradeable, with a sentence the student can act on) or an entry in
+`problems` (still graded, but said in words). Cells are classified by their `grade_id` against
+the SOURCE notebook, never by the nbgrader flags in the submission: a student who edits the
+metadata cannot turn their answer into a "checks" cell or a written answer into code.
+
+Outputs are never executed or trusted, so they are dropped as soon as the notebook is parsed;
+a size cap keeps a notebook carrying hundreds of MB of outputs from costing memory and time.
 """
+import codecs
+import difflib
 import json
+import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import nbformat
+
+DEFAULT_MAX_NOTEBOOK_MB = 50      # c.Grading.max_notebook_mb in nbgrader_config.py
+OUTPUTS_WORTH_MENTIONING = 1 << 20  # bytes of outputs above which the student is told
+# Files that students upload by mistake, recognised by their first bytes.
+_MAGIC = {b"PK\x03\x04": "a zip archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
+          b"\xff\xd8\xff": "a JPEG image", b"\x1f\x8b": "a gzip archive"}
+_CHECK_CALL = re.compile(r"^\s*(from checks import check|check\(.*\))\s*(#.*)?$")
 
 
 class NotebookError(Exception):
@@ -17,50 +38,308 @@ class SubmittedNotebook:
     cells: list                  # [(name, source)] of code cells to run, in order
     answers: dict                # grade_id -> source of solution cells (for static checks)
     problems: list = field(default_factory=list)  # what is wrong but gradeable, in words
+    written: dict = field(default_factory=dict)   # grade_id -> text of written answers (first copy)
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    """What the source notebook says a cell is. role: "answer" (solution code), "checks"
+    (public checks, graded by the hidden suite), "written" (graded by hand), "fixed" (lessons,
+    setup, demos: locked)."""
+    grade_id: str
+    cell_type: str
+    role: str
+    index: int
 
 
 def read_submission(path, assignment):
+    """The submission at `path`, ready to grade. Raises NotebookError if it cannot be."""
+    notebook, problems = read_notebook(path, assignment)
+    submitted = parse_cells(notebook, assignment)
+    submitted.problems[:0] = problems
+    return submitted
+
+
+def read_notebook(path, assignment):
+    """(notebook without outputs, problems) or NotebookError, for the file at `path`."""
+    name = path.name
+    limit = max_notebook_bytes(assignment.course)
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise NotebookError(f"{name} was not found in the submission folder") from None
+    except OSError as error:
+        raise NotebookError(f"cannot read {name}: {error.strerror}") from None
+    if size > limit:
+        raise NotebookError(
+            f"{name} is {_megabytes(size)}, more than the {_megabytes(limit)} a notebook may be. "
+            "Large outputs (printed arrays, images) are the usual cause: clear all outputs "
+            "(Edit > Clear Outputs of All Cells), save, and submit again.")
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise NotebookError(f"cannot read {path.name}: {error.strerror}") from None
+        raise NotebookError(f"cannot read {name}: {error.strerror}") from None
     if not raw.strip():
-        raise NotebookError(f"{path.name} is empty")
+        raise NotebookError(f"{name} is empty (0 cells, {size} bytes): "
+                            "was it saved before submitting?")
+    for magic, kind in _MAGIC.items():
+        if raw.startswith(magic):
+            raise NotebookError(f"{name} is {kind}, not a notebook: submit the .ipynb file itself")
+    text, problems = _decode(raw, name)
     try:
-        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        if problems:  # not UTF-8 and not JSON: some other kind of file
+            raise NotebookError(f"{name} is not a notebook: it is neither UTF-8 text nor JSON") from None
+        raise NotebookError(
+            f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}); it was probably cut off or edited outside Jupyter. Open it in "
+            "JupyterLab, save, and submit again.") from None
+    except RecursionError:
+        raise NotebookError(f"{name} is nested too deeply to be a notebook") from None
+    notebook = _as_notebook(data, name)
+    outputs = _drop_outputs(notebook)
+    if outputs > OUTPUTS_WORTH_MENTIONING:
+        problems.append(f"the notebook carries {_megabytes(outputs)} of outputs; the grader "
+                        "ignores outputs, so clearing them before submitting keeps it small")
+    return notebook, problems
+
+
+def _decode(raw, name):
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), [f"{name} was saved as UTF-16; it was read, but "
+                                          "notebooks should be UTF-8"]
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8"), []
     except UnicodeDecodeError as error:
-        raise NotebookError(f"{path.name} is not UTF-8 text (byte {error.start})") from None
+        return raw.decode("utf-8", errors="replace"), [
+            f"{name} contains bytes that are not UTF-8 text (the first at byte {error.start}); "
+            "they were replaced by \ufffd, which breaks any code that contains them. Save the "
+            "notebook from JupyterLab, which always writes UTF-8."]
+
+
+def _as_notebook(data, name):
+    if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
+        raise NotebookError(f"{name} is JSON but not a notebook (it has no cells)")
     try:
-        notebook = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
-        raise NotebookError(f"{path.name} is not valid notebook JSON: {error}") from None
+        notebook = nbformat.from_dict(data)
+        major = notebook.get("nbformat", 4)
+        if major != 4:
+            notebook = nbformat.convert(notebook, 4)
     except Exception as error:  # nbformat raises several types for malformed notebooks
-        raise NotebookError(f"{path.name} is not a readable notebook: {error}") from None
-    return parse_cells(notebook, assignment)
+        raise NotebookError(f"{name} is not a readable notebook: {str(error)[:200]}") from None
+    if not isinstance(notebook.get("cells"), list):
+        raise NotebookError(f"{name} is not a readable notebook: its cells are not a list")
+    return notebook
+
+
+def _drop_outputs(notebook):
+    """Remove outputs (never trusted, never needed); return roughly how many bytes they held."""
+    dropped = 0
+    for cell in notebook.cells:
+        if isinstance(cell, dict) and cell.get("outputs"):
+            dropped += sum(len(json.dumps(o)) if not isinstance(o, str) else len(o)
+                           for o in cell["outputs"])
+            cell["outputs"] = []
+    return dropped
 
 
 def parse_cells(notebook, assignment):
-    cells, answers, problems = [], {}, []
+    """The code to run, the answers to check statically, and the problems, in words.
+
+    Cells are matched to the source notebook by grade_id: public-checks cells and written
+    answers are never run; answer cells, fixed cells (setup, demos) and cells the student added
+    run in order. Deleted, duplicated, retyped and renamed graded cells are reported."""
+    source = source_cells(assignment)
+    cells, answers, written, problems, unknown = [], {}, {}, [], []
+    seen = Counter()
+    unlabelled_code = []
     for index, cell in enumerate(notebook.get("cells", [])):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            problems.append(f"cell {index + 1} is malformed and was skipped")
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        text = _source_text(cell.get("source", ""))
+        meta = cell.get("metadata", {})
+        meta = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        grade_id = grade_id if isinstance(grade_id, str) and grade_id else None
+        known = source.get(grade_id)
+        is_code = cell["cell_type"] == "code"
+        if known is None:
+            if grade_id:
+                unknown.append(grade_id)
+            if is_code and not _only_check_calls(text):
+                cells.append((grade_id or f"cell {index + 1}", strip_magics(text)))
+                unlabelled_code.append(text)
+            continue
+        seen[grade_id] += 1
+        copy = seen[grade_id]
+        graded = known.role != "fixed"
+        if copy == 2 and graded:  # report once per id, however many copies
+            problems.append(_duplicated(known))
+        if cell["cell_type"] != known.cell_type and copy == 1 and graded:
+            problems.append(_retyped(known, cell["cell_type"]))
+        if known.role == "written":
+            if copy == 1:
+                written[grade_id] = text
+            continue
+        if known.role == "checks" or not is_code:
+            continue
+        if known.role == "answer":
+            answers[grade_id] = answers.get(grade_id, "") + ("\n" if copy > 1 else "") + text
+        cells.append((grade_id if copy == 1 else f"{grade_id} (copy {copy})", strip_magics(text)))
+    problems += _missing_and_renamed(source, seen, unknown, assignment)
+    # An answer cell that is gone leaves its code elsewhere: static checks (forbidden calls)
+    # then look at every cell the source does not know, so deleting metadata hides nothing.
+    loose = "\n".join(unlabelled_code)
+    for grade_id, known in source.items():
+        if known.role == "answer" and grade_id not in answers and loose:
+            answers[grade_id] = loose
+    return SubmittedNotebook(cells, answers, problems, written)
+
+
+def _missing_and_renamed(source, seen, unknown, assignment):
+    graded_ids = [g for g, c in source.items() if c.role in ("answer", "checks", "written")]
+    present = [g for g in graded_ids if seen[g]]
+    if not present:
+        other = _other_assignment(unknown, assignment)
+        if other is not None:
+            raise NotebookError(f"this is the notebook of {other.name} ({other.title}), not of "
+                                f"{assignment.name}: submit {assignment.name}.ipynb")
+        if unknown:
+            raise NotebookError(f"none of the cells of {assignment.name} are in this notebook "
+                                f"(it has cells {', '.join(sorted(set(unknown))[:5])}): is it the "
+                                "right notebook?")
+        return ["no cells of this assignment were found (the notebook has lost its nbgrader "
+                "cell metadata: was the work copied into a new notebook?); it was graded by "
+                "running all its code, and written answers could not be found"]
+    problems = []
+    missing = [g for g in graded_ids if not seen[g]]
+    renamed = {}
+    for grade_id in dict.fromkeys(unknown):
+        close = difflib.get_close_matches(grade_id, [m for m in missing if m not in renamed.values()],
+                                          n=1, cutoff=0.6)
+        if close:
+            renamed[grade_id] = close[0]
+            problems.append(f"a cell's grade_id was changed from `{close[0]}` to `{grade_id}`; "
+                            + _consequence(source[close[0]]))
+        else:
+            problems.append(f"a cell has the grade_id `{grade_id}`, which {assignment.name} does not "
+                            "have (its code, if any, still runs)")
+    for grade_id in missing:
+        if grade_id not in renamed.values():
+            problems.append(f"the cell `{grade_id}` ({_what(source[grade_id])}) was deleted; "
+                            + _consequence(source[grade_id]))
+    return problems
+
+
+def _what(cell):
+    question = cell.grade_id.removesuffix("_answer").removesuffix("_written")
+    return {"answer": f"the answer to {question}", "checks": f"the public checks of {question}",
+            "written": f"the written answer to {question}"}.get(cell.role, "a fixed cell")
+
+
+def _consequence(cell):
+    if cell.role == "answer":
+        return "functions defined in other cells still count"
+    if cell.role == "checks":
+        return "the question is graded all the same"
+    return "the written answer cannot be graded and scores 0 unless an instructor decides otherwise"
+
+
+def _duplicated(cell):
+    if cell.role == "written":
+        return f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once; the first copy is graded"
+    if cell.role == "answer":
+        return (f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once; all copies "
+                "run in order, so the last definition counts")
+    return f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once"
+
+
+def _retyped(cell, now):
+    said = f"the cell `{cell.grade_id}` ({_what(cell)}) was changed from a {cell.cell_type} cell to a {now} cell"
+    if cell.role == "answer" and now != "code":
+        return said + ", so its code does not run"
+    if cell.role == "written":
+        return said + "; it is not run, and is graded by hand as text"
+    return said
+
+
+def _other_assignment(unknown, assignment):
+    if not unknown:
+        return None
+    ids = set(unknown)
+    for name in assignment.course.assignment_names():
+        if name == assignment.name:
+            continue
+        other = assignment.course.assignment(name)
+        theirs = {g for g, c in source_cells(other).items() if c.role != "fixed"}
+        if theirs and len(ids & theirs) >= max(1, len(theirs) // 2):
+            return other
+    return None
+
+
+def source_cells(assignment):
+    """grade_id -> SourceCell of the assignment's source notebook."""
+    path = assignment.source_notebook
+    return _source_cells(str(path), os.stat(path).st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _source_cells(path, _mtime):
+    found = {}
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id")
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if meta.get("grade") and not meta.get("solution"):
-            continue  # public checks: the hidden suite grades this question instead
-        name = grade_id or f"cell {index + 1}"
-        if meta.get("solution") and grade_id:
-            answers[grade_id] = source
-        cells.append((name, strip_magics(source)))
-    expected = {q for q in assignment.autograded_questions}
-    missing = sorted(q for q in expected if f"{q}_answer" not in answers)
-    if missing and len(missing) == len(expected):
-        problems.append("no answer cells of this assignment were found: is this the right notebook?")
-    elif missing:
-        problems.append("answer cells missing or renamed: " + ", ".join(f"{q}_answer" for q in missing))
-    return SubmittedNotebook(cells, answers, problems)
+        if not grade_id:
+            continue
+        if meta.get("grade") and (meta.get("solution") or cell.cell_type == "markdown"):
+            role = "written"
+        elif meta.get("grade"):
+            role = "checks"
+        elif meta.get("solution"):
+            role = "answer"
+        else:
+            role = "fixed"
+        found[grade_id] = SourceCell(grade_id, cell.cell_type, role, index)
+    return found
+
+
+def max_notebook_bytes(course):
+    """c.Grading.max_notebook_mb of the course's nbgrader_config.py (default 50 MB)."""
+    path = course.root / "nbgrader_config.py"
+    mtime = os.stat(path).st_mtime_ns if path.is_file() else 0
+    return _max_notebook_bytes(str(course.root), mtime)
+
+
+@lru_cache(maxsize=16)
+def _max_notebook_bytes(root, _mtime):
+    from autograder.engine.course import Course
+    from autograder.engine.settings import course_config
+    megabytes = course_config(Course(root)).get("Grading", {}).get("max_notebook_mb",
+                                                                    DEFAULT_MAX_NOTEBOOK_MB)
+    return int(float(megabytes) * (1 << 20))
+
+
+def _megabytes(size):
+    return f"{size / (1 << 20):.1f} MB" if size >= 1 << 20 else f"{size / 1024:.0f} kB"
+
+
+def _source_text(source):
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _only_check_calls(text):
+    """A cell that only runs public checks (`check("q")`): the hidden suite replaces those."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return bool(lines) and all(_CHECK_CALL.match(line) for line in lines)
 
 
 def strip_magics(source):

@@ -31,6 +31,8 @@ def _note(result):
     notes = [f"{n} {k}" for k, n in sorted(kinds.items())]
     if result.get("cells"):
         notes.append(f"{len(result['cells'])} cell(s) raised")
+    if result.get("problems"):
+        notes.append(f"{len(result['problems'])} notebook problem(s)")
     return ", ".join(notes)
 
 

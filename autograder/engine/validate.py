@@ -2,14 +2,19 @@
 the solution earns full marks, the release stub zero, every mutant loses points, every
 alternative keeps full marks, a monkeypatching cheat earns nothing, and the release leaks nothing.
 """
+import ast
 import io
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.batch import grade_batch
-from autograder.engine.release import find_leaks
+from autograder.engine.diagnosis import mutant_entries, save_signatures
+from autograder.engine.notebooks import parse_cells
+from autograder.engine.release import ReleaseError, find_leaks, release_drift
+from autograder.engine.sandbox import Limits, SandboxedRun, StudentError, Zygote
 from autograder.engine.synthetic import (cheating_notebook, solution_notebook, stub_notebook,
                                          variant_notebook, write_batch)
 from autograder.engine.variants import ALTERNATIVE, MUTANT, load_variants
@@ -32,6 +37,7 @@ class Validation:
     verdicts: list = field(default_factory=list)
     mutation_scores: dict = field(default_factory=dict)  # question -> (caught, total)
     seconds: float = 0.0
+    mutants: list = field(default_factory=list)  # failure signatures (see diagnosis.py)
 
     @property
     def ok(self):
@@ -41,18 +47,33 @@ class Validation:
         return [v for v in self.verdicts if not v.ok]
 
 
+REPEATED = 8  # mutants graded twice, besides the solution, to show the suites deterministic
+
+
 def validate(assignment, workers=None, use_bwrap=None, limits=None):
     started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as background:  # overlaps the grading batch
+        release_checks = background.submit(_release_verdicts, assignment, use_bwrap)
+        report = _validate_grading(assignment, workers, use_bwrap, limits)
+        report.verdicts[1:1] = release_checks.result()
+    report.verdicts.append(_unseeded_randomness_verdict(assignment))
+    report.seconds = round(time.monotonic() - started, 1)
+    return report
+
+
+def _validate_grading(assignment, workers, use_bwrap, limits):
     report = Validation(assignment.name)
     leaks = find_leaks(assignment)
-    report.verdicts.append(Verdict("release", "no leaks", not leaks, expected="no solution, "
-                                   "hidden test or marker in release/", detail="; ".join(leaks)))
+    report.verdicts.append(Verdict("release", "no leaks", not leaks, expected="nothing secret in release/", detail="; ".join(leaks)))
     variants = load_variants(assignment.material_dir)
     notebooks = {"solution": solution_notebook(assignment), "cheat": cheating_notebook(assignment)}
     if not leaks:
         notebooks["stub"] = stub_notebook(assignment)
     for variant in variants:
         notebooks[f"{variant.kind}--{variant.name}"] = variant_notebook(assignment, [variant])
+    repeated = ["solution"] + [f"{MUTANT}--{v.name}" for v in variants if v.kind == MUTANT][::4][:REPEATED]
+    for name in repeated:
+        notebooks[f"again--{name}"] = notebooks[name]
     with tempfile.TemporaryDirectory(prefix=f"validate-{assignment.name}-") as folder:
         paths = write_batch(notebooks, Path(folder), assignment.name)
         submissions = [(p.parent.parent.name, p) for p in paths]
@@ -62,8 +83,85 @@ def validate(assignment, workers=None, use_bwrap=None, limits=None):
     report.verdicts += _judge_reference_runs(by_name)
     report.verdicts += [_judge_variant(v, by_name[f"{v.kind}--{v.name}"]) for v in variants]
     report.mutation_scores = _mutation_scores(assignment, variants, report.verdicts)
-    report.seconds = round(time.monotonic() - started, 1)
+    report.mutants = mutant_entries(variants, {v.name: by_name[f"{v.kind}--{v.name}"] for v in variants})
+    # Grading a batch needs these to recognise known mistakes: keep them in the machine's cache
+    # (the course's own folder is the CLI's to write, see cli._validate).
+    save_signatures(assignment.course, assignment, report.mutants, own_cache=False)
+    report.verdicts.append(_determinism_verdict(by_name, repeated))
     return report
+
+
+def _outcomes(result):
+    return [(t["question"], t["test"], t["outcome"], t["earned"]) for t in result.get("tests", [])]
+
+
+def _determinism_verdict(by_name, repeated):
+    differing = [name for name in repeated if _outcomes(by_name[name]) != _outcomes(by_name[f"again--{name}"])]
+    return Verdict("determinism", f"{len(repeated)} submissions graded twice", not differing,
+                   expected="same outcome for every test",
+                   detail=("differ: " + ", ".join(differing)) if differing else "")
+
+
+def _unseeded_randomness_verdict(assignment):
+    """Hidden tests draw from generators with a fixed seed, never from global state."""
+    found = []
+    for path in sorted(assignment.hidden_dir.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            call = ast.unparse(node.func)
+            unseeded_rng = call.endswith("default_rng") and not node.args and not node.keywords
+            global_state = call.startswith(("np.random.", "numpy.random.", "random.")) and \
+                call.rsplit(".", 1)[-1] not in ("default_rng", "Generator", "SeedSequence", "PCG64")
+            if unseeded_rng or global_state:
+                found.append(f"{path.name}:{node.lineno} {call}(...)")
+    return Verdict("determinism", "hidden tests use seeded generators only", not found,
+                   expected="no global or unseeded randomness", detail="; ".join(found))
+
+
+def _release_verdicts(assignment, use_bwrap):
+    """The release is what source/ generates, and its public checks pass on the solution and
+    fail on the stub (run in the sandbox, as the students' own code would)."""
+    try:
+        drift = release_drift(assignment)
+    except ReleaseError as error:
+        drift = [str(error)[:300]]
+    verdicts = [Verdict("release", "in sync with source", not drift,
+                        expected="regenerated release identical", detail="; ".join(drift))]
+    if not (assignment.release_dir / "checks.py").is_file():
+        return verdicts + [Verdict("checks", "public checks", False, detail="release has no checks.py")]
+    zygote = Zygote(Limits(call_seconds=30), use_bwrap=use_bwrap).start()
+    try:
+        for kind, notebook, want in (("solution", solution_notebook(assignment), True),
+                                     ("stub", stub_notebook(assignment), False)):
+            got = _public_checks_in_sandbox(assignment, zygote, notebook)
+            wrong = [q for q, passed in got.items() if passed is not want]
+            verdicts.append(Verdict("checks", f"public checks on the {kind}", not wrong,
+                                    expected="all pass" if want else "all fail",
+                                    detail=("wrong for: " + ", ".join(wrong)) if wrong else ""))
+    finally:
+        zygote.close()
+    return verdicts
+
+
+def _public_checks_in_sandbox(assignment, zygote, notebook):
+    """question -> whether all its public checks pass, with the release's checks.py."""
+    sources = [(name, (assignment.release_dir / f"{name}.py").read_text()) for name in ("checking", "checks")]
+    loader = ("import sys as _sys, types as _types\n"
+              f"for _name, _source in {sources!r}:\n"
+              "    _module = _types.ModuleType(_name)\n"
+              "    exec(compile(_source, _name + '.py', 'exec'), _module.__dict__)\n"
+              "    _sys.modules[_name] = _module\n")
+    cells = parse_cells(notebook, assignment).cells + [("release checks", loader)]
+    results = {}
+    with SandboxedRun(zygote, cells) as run:
+        runner = run.define("lambda q: __import__('checks').checks.run(q, raise_on_failure=False)")
+        for question in assignment.autograded_questions:
+            try:
+                results[question] = run.call(runner, [question]) is True
+            except StudentError:
+                results[question] = False
+    return results
 
 
 def _score(result):

@@ -265,6 +265,13 @@ dL_dz0 = sp.exp(z0 - lse) - 1
 dL_dz1 = sp.exp(z1 - lse)
 dL_dz2 = sp.exp(z2 - lse)
 """)
+# One answer per name: the other classes' derivatives written on their own, replacing only them.
+alternative_code("dL_dz1", "dL_dz1_shifted", """
+dL_dz1 = 1 / (sp.exp(z0 - z1) + 1 + sp.exp(z2 - z1))
+""")
+alternative_code("dL_dz2", "dL_dz2_one_minus_others", """
+dL_dz2 = 1 - (sp.exp(z0) + sp.exp(z1)) / (sp.exp(z0) + sp.exp(z1) + sp.exp(z2))
+""")
 alternative_code("dL_dz0", "dL_dz_floats", """
 dL_dz0 = 1.0 * sp.exp(z0) / (sp.exp(z0) + sp.exp(z1) + sp.exp(z2)) - 1.0
 dL_dz1 = sp.exp(z1) * (sp.exp(z0) + sp.exp(z1) + sp.exp(z2)) ** -1

@@ -1,0 +1,64 @@
+"""Grades out of the gradebook, for the instructor's records and their LMS.
+
+Both files are made from nbgrader's gradebook, not from results.json, so manual grades from the
+formgrader and late penalties are in them:
+
+- exports/<ps>_nbgrader.csv: nbgrader's own CSV export (`nbgrader export`'s CsvExportPlugin,
+  run on this assignment): assignment, duedate, timestamp, student_id, last_name, first_name,
+  email, raw_score, late_submission_penalty, score, max_score;
+- exports/<ps>_canvas.csv: a Canvas gradebook import file. Canvas matches rows by one of
+  Student / ID / SIS User ID / SIS Login ID: the nbgrader student id goes into "SIS Login ID"
+  (usually the same login as JupyterHub's), and the gradebook's `lms_user_id`, where set
+  (`nbgrader db student add ID --lms-user-id=...`), into "ID". The assignment column is
+  `c.Exports.canvas_columns[PS]` (e.g. "ps1 (123456)", the exact header of an existing Canvas
+  assignment) or the assignment's name, which makes Canvas create a new assignment.
+  Its score is nbgrader's: raw score minus late penalty.
+"""
+import csv
+import logging
+
+from autograder.engine.gradebook import grades, open_gradebook
+from autograder.engine.settings import course_config
+
+log = logging.getLogger("course.exports")
+CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def export_nbgrader_csv(course, assignment_name, path=None):
+    """nbgrader's CSV export of one assignment, made by nbgrader's own CsvExportPlugin."""
+    from nbgrader.plugins import CsvExportPlugin
+    path = path or course.exports_dir / f"{assignment_name}_nbgrader.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open_gradebook(course) as gradebook:
+        CsvExportPlugin(to=str(path), assignment=[assignment_name], log=log).export(gradebook)
+    return path
+
+
+def export_canvas_csv(course, assignment_name, path=None):
+    """A Canvas gradebook import CSV of one assignment (see the module's docstring)."""
+    path = path or course.exports_dir / f"{assignment_name}_canvas.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = course_config(course).get("Exports", {})
+    column = dict(settings.get("canvas_columns", {})).get(assignment_name, assignment_name)
+    submissions = grades(course, assignment_name)
+    with open_gradebook(course) as gradebook:
+        students = [(s.id, s.first_name, s.last_name, s.lms_user_id) for s in gradebook.students]
+        try:
+            max_score = float(gradebook.find_assignment(assignment_name).max_score or 0)
+        except Exception:  # nbgrader's MissingEntry: nothing recorded yet
+            max_score = 0.0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CANVAS_FIXED + [column])
+        writer.writerow(["    Points Possible", "", "", "", "", f"{max_score:g}"])
+        for student_id, first, last, lms_id in sorted(students):
+            submission = submissions.get(student_id)
+            score = max(0.0, submission["score"] - submission["late_penalty"]) if submission else 0.0
+            name = f"{last}, {first}" if last and first else (last or first or student_id)
+            writer.writerow([name, lms_id or "", "", student_id, "", f"{score:g}"])
+    return path
+
+
+def export_all(course, assignment_name):
+    """Both exports; returns their paths."""
+    return [export_nbgrader_csv(course, assignment_name), export_canvas_csv(course, assignment_name)]

@@ -1,0 +1,311 @@
+"""Scores into nbgrader's gradebook, through nbgrader's own API, one grade per graded cell.
+
+`course grade` records every result of a batch here, so `nbgrader export`, the formgrader
+(manual grading of written answers in JupyterLab) and nbgrader's feedback all work on it:
+
+- the autograded score of question `q` is the `auto_score` of the grade of cell `q` (the
+  public-checks cell, whose `points` the hidden suite of `q` sums to);
+- written answers keep their `manual_score`: the formgrader's grades combine with the
+  autograded ones in nbgrader's totals (a manual score overrides nothing we write);
+- students, the assignment, its notebook and its cells are created when missing; recording
+  again replaces the grades of a submission, never duplicates them;
+- the submission time comes from nbgrader's timestamp.txt; lateness is nbgrader's
+  (`total_seconds_late`, due date and extensions from the gradebook) and so is the penalty:
+  the `c.AssignLatePenalties.plugin_class` of nbgrader_config.py (by default
+  `LateSubmissionPlugin` with `c.LateSubmissionPlugin.penalty_method`).
+
+The database is `c.CourseDirectory.db_url` (SQLite by default; PostgreSQL works the same way,
+`postgresql://user@host/db`). A relative SQLite path is taken relative to the course folder.
+"""
+import logging
+import os
+import shutil
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+
+from autograder.engine.notebooks import NotebookError, read_notebook, source_cells
+
+log = logging.getLogger("course.gradebook")
+DEFAULT_DB_URL = "sqlite:///gradebook.db"
+
+
+def db_url(course):
+    """The course's gradebook URL, with a relative SQLite path made absolute."""
+    from autograder.engine.settings import course_config
+    url = str(course_config(course).get("CourseDirectory", {}).get("db_url", DEFAULT_DB_URL))
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url[len(prefix):].startswith("/") and ":memory:" not in url:
+        url = prefix + str(course.root / url[len(prefix):])
+    return url
+
+
+def course_id(course):
+    from autograder.engine.settings import course_config
+    return str(course_config(course).get("CourseDirectory", {}).get("course_id", "default_course"))
+
+
+@contextmanager
+def open_gradebook(course):
+    from nbgrader.api import Gradebook
+    _alembic_on_path()
+    with warnings.catch_warnings():
+        # nbgrader's own add_submission makes SQLAlchemy warn about autoflush: not news.
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        gradebook = Gradebook(db_url(course), course_id(course))
+        try:
+            yield gradebook
+        finally:
+            gradebook.close()
+
+
+def _alembic_on_path():
+    """nbgrader runs the `alembic` command when it creates a database; it lives next to this
+    Python, which need not be on PATH (a virtualenv used without activating it)."""
+    here = os.path.dirname(sys.executable)
+    if shutil.which("alembic") is None and here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
+
+
+def ensure_assignment(gradebook, assignment):
+    """The assignment, its notebook and its grade and solution cells, created where missing
+    (normally `course release` has done it with nbgrader's generate_assignment)."""
+    from nbgrader.api import MissingEntry
+    try:
+        gradebook.find_assignment(assignment.name)
+    except MissingEntry:
+        gradebook.add_assignment(assignment.name, course_id=gradebook.course_id)
+    try:
+        notebook = gradebook.find_notebook(assignment.name, assignment.name)
+        have = {c.name for c in notebook.grade_cells} | {c.name for c in notebook.solution_cells}
+    except MissingEntry:
+        gradebook.add_notebook(assignment.name, assignment.name)
+        have = set()
+    kinds = source_cells(assignment)
+    for cell in assignment.graded_cells:
+        if cell.grade_id not in have:
+            cell_type = kinds[cell.grade_id].cell_type if cell.grade_id in kinds else "code"
+            gradebook.update_or_create_grade_cell(cell.grade_id, assignment.name, assignment.name,
+                                                  max_score=cell.points, cell_type=cell_type)
+    for grade_id, cell in kinds.items():
+        if cell.role in ("answer", "written") and grade_id not in have:
+            gradebook.update_or_create_solution_cell(grade_id, assignment.name, assignment.name)
+
+
+def record(course, assignment, results, out=None):
+    """Record `results` (dicts as in results.json) in the gradebook. Each result gains the
+    gradebook's view (`duedate`, `seconds_late`, `late_penalty`, `manual`, `gradebook_score`)
+    and is written back to its results.json; the student's notebook (outputs dropped) is put
+    where the formgrader looks for it, autograded/<student>/<ps>/<ps>.ipynb."""
+    plugin = _late_plugin(course)
+    recorded = []
+    with open_gradebook(course) as gradebook:
+        ensure_assignment(gradebook, assignment)
+        for result in results:
+            if result.get("assignment", assignment.name) != assignment.name:
+                continue
+            _record_one(gradebook, course, assignment, result, plugin)
+            _write_back(course, result)
+            recorded.append(result)
+    if out is not None:
+        late = [r for r in recorded if r.get("seconds_late")]
+        print(f"gradebook: {len(recorded)} submission(s) of {assignment.name} recorded in "
+              f"{_display_url(db_url(course))}" + (f"; {len(late)} late" if late else ""), file=out)
+        for result in late:
+            print(f"  late: {result['student']} submitted {result['seconds_late'] / 3600:.1f} h after "
+                  f"the due date, penalty {result['late_penalty']:g} point(s)", file=out)
+    return recorded
+
+
+def _record_one(gradebook, course, assignment, result, plugin):
+    from nbgrader.api import MissingEntry
+    student = result["student"]
+    gradebook.update_or_create_student(student)
+    submission_fields = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
+    submission = gradebook.update_or_create_submission(assignment.name, student, **submission_fields)
+    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
+    graded = result.get("status") == "graded"
+    changed = result.get("gradebook", {}).get("sha256") != result.get("sha256")
+    formgrader_copy = course.autograded_dir / student / assignment.name / f"{assignment.name}.ipynb"
+    if graded and (changed or "written_answers" not in result or not formgrader_copy.is_file()):
+        result["written_answers"] = _written_answers(course, assignment, result)
+    written = result.get("written_answers", {}) if graded else {}
+    for cell in assignment.graded_cells:
+        try:
+            grade = gradebook.find_grade(cell.grade_id, assignment.name, assignment.name, student)
+        except MissingEntry:  # a cell added to the gradebook after this submission was made
+            grade = _add_grade(gradebook, notebook, cell.grade_id)
+        if cell.kind == "autograded":
+            score = float(result.get("scores", {}).get(cell.grade_id, 0.0)) if graded else 0.0
+            if grade.manual_score is None:
+                grade.needs_manual_grade = False
+            elif grade.auto_score != score:
+                grade.needs_manual_grade = True  # the autograder changed its mind under a manual grade
+            grade.auto_score = score
+        else:
+            answered = written.get(cell.grade_id, "unanswered") == "answered"
+            grade.auto_score = None if answered else 0.0
+            if grade.manual_score is None:
+                grade.needs_manual_grade = answered
+            elif answered and changed:
+                grade.needs_manual_grade = True  # a new text under an old manual grade
+    if not graded:
+        notebook.flagged = True  # the formgrader shows the flag; the reason is in results.json
+    gradebook.db.commit()
+    _assign_late_penalty(gradebook, assignment, student, plugin)
+    submission = gradebook.find_submission(assignment.name, student)
+    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
+    duedate = submission.duedate
+    result["duedate"] = duedate.isoformat(sep=" ") if duedate else None
+    result["seconds_late"] = float(submission.total_seconds_late or 0.0)
+    result["late_penalty"] = float(notebook.late_submission_penalty or 0.0)
+    result["manual"] = {g.name: g.manual_score for g in notebook.grades if g.manual_score is not None}
+    result["gradebook_score"] = float(submission.score or 0.0)
+    result["gradebook_max_score"] = float(submission.max_score or 0.0)
+    result["needs_manual_grade"] = bool(submission.needs_manual_grade)
+    result["gradebook"] = {"sha256": result.get("sha256"), "db_url": _display_url(db_url(course))}
+
+
+def _add_grade(gradebook, notebook, grade_id):
+    from nbgrader.api import Grade
+    cell = next(c for c in notebook.notebook.grade_cells if c.name == grade_id)
+    grade = Grade(cell_id=cell.id, notebook=notebook)
+    gradebook.db.add(grade)
+    gradebook.db.flush()
+    return grade
+
+
+def _assign_late_penalty(gradebook, assignment, student, plugin):
+    """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin."""
+    submission = gradebook.find_submission(assignment.name, student)
+    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
+    notebook.late_submission_penalty = None
+    seconds_late = submission.total_seconds_late
+    if seconds_late > 0:
+        penalty = plugin.plugin_inst.late_submission_penalty(student, notebook.score, seconds_late)
+        if penalty is not None:
+            notebook.late_submission_penalty = plugin._check_late_penalty(notebook, penalty)
+    gradebook.db.commit()
+
+
+def _late_plugin(course):
+    """nbgrader's AssignLatePenalties configured from the course's nbgrader_config.py; a
+    custom plugin class named there is imported with the course folder on the path."""
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    from autograder.engine.settings import course_config
+    sys.path.insert(0, str(course.root))
+    try:
+        penalties = AssignLatePenalties(config=course_config(course), log=log)
+        penalties.init_plugin()
+    finally:
+        sys.path.remove(str(course.root))
+    return penalties
+
+
+def _written_answers(course, assignment, result):
+    """grade_id -> "answered" / "unanswered" for the written answers of a submission, and the
+    formgrader's copy of the notebook written on the way."""
+    try:
+        notebook, _ = read_notebook(Path(result["notebook"]), assignment)
+    except (NotebookError, KeyError, TypeError):
+        return {}
+    _write_formgrader_copy(course, assignment, result["student"], notebook)
+    stubs = _release_texts(assignment)
+    found = {}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id in found or grade_id not in stubs:
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        found[grade_id] = "answered" if text.strip() and text.strip() != stubs[grade_id] else "unanswered"
+    return found
+
+
+def _release_texts(assignment):
+    """grade_id -> the stub text students start from, for each written answer."""
+    written = {g for g, c in source_cells(assignment).items() if c.role == "written"}
+    texts = {g: "YOUR ANSWER HERE" for g in written}
+    released = assignment.release_dir / f"{assignment.name}.ipynb"
+    if released.is_file():
+        for cell in nbformat.read(released, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in written:
+                texts[grade_id] = cell.source.strip()
+    return texts
+
+
+def _write_formgrader_copy(course, assignment, student, notebook):
+    folder = course.autograded_dir / student / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{assignment.name}.ipynb.tmp"
+    seen = set()
+    for cell in notebook.cells:  # copied cells share ids; nbformat would complain on writing
+        if isinstance(cell, dict) and cell.get("id") in seen:
+            cell["id"] = os.urandom(4).hex()
+        seen.add(cell.get("id") if isinstance(cell, dict) else None)
+    try:
+        nbformat.write(notebook, str(temporary))
+    except Exception as error:  # a notebook too malformed for nbformat to write back
+        log.warning("no formgrader copy for %s: %s", student, error)
+        return
+    os.replace(temporary, folder / f"{assignment.name}.ipynb")
+
+
+def _write_back(course, result):
+    from autograder.engine.batch import write_result
+    write_result(course, result)
+
+
+def _display_url(url):
+    """The URL without a password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':')[0]}@{host}"
+    return url
+
+
+def set_duedate(course, assignment_name, duedate):
+    """Set an assignment's due date (what `nbgrader db assignment add PS --duedate=...` does)."""
+    with open_gradebook(course) as gradebook:
+        gradebook.update_or_create_assignment(assignment_name, duedate=duedate)
+
+
+def grades(course, assignment_name):
+    """{student: {"score", "max_score", "late_penalty", "timestamp", "cells": {grade_id: {...}}}}
+    of every submission of the assignment in the gradebook (manual grades included)."""
+    from nbgrader.api import MissingEntry
+    found = {}
+    with open_gradebook(course) as gradebook:
+        try:
+            submissions = gradebook.assignment_submissions(assignment_name)
+        except MissingEntry:
+            return {}
+        for submission in submissions:
+            cells, comments = {}, {}
+            penalty = 0.0
+            for notebook in submission.notebooks:
+                penalty += float(notebook.late_submission_penalty or 0.0)
+                comments.update({c.name: c.manual_comment for c in notebook.comments if c.manual_comment})
+                for grade in notebook.grades:
+                    cells[grade.name] = {"auto_score": grade.auto_score, "manual_score": grade.manual_score,
+                                         "extra_credit": grade.extra_credit, "score": float(grade.score or 0),
+                                         "max_score": float(grade.max_score or 0),
+                                         "needs_manual_grade": bool(grade.needs_manual_grade)}
+            student = submission.student
+            found[student.id] = {
+                "score": float(submission.score or 0.0), "max_score": float(submission.max_score or 0.0),
+                "late_penalty": penalty, "timestamp": submission.timestamp,
+                "duedate": submission.duedate, "seconds_late": float(submission.total_seconds_late or 0),
+                "needs_manual_grade": bool(submission.needs_manual_grade), "cells": cells,
+                "comments": comments,
+                "first_name": student.first_name, "last_name": student.last_name,
+                "email": student.email, "lms_user_id": student.lms_user_id}
+    return found
+

@@ -1,0 +1,232 @@
+"""The gradebook: nbgrader's own database, filled through nbgrader's API, one grade per graded
+cell, so that `nbgrader export` and the formgrader work on what `course grade` recorded and
+manual grades combine with autograded ones. In a copy of the course under tmp_path."""
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.batch import grade_batch
+from autograder.engine.course import Course
+from autograder.engine.gradebook import db_url, ensure_assignment, grades, open_gradebook, record
+from autograder.engine.synthetic import solution_notebook, stub_notebook, variant_notebook, write_batch
+from autograder.engine.variants import MUTANT, load_variants
+
+ROOT = Path(__file__).resolve().parents[1]
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+
+
+def make_course(folder):
+    for name in ("source", "release"):
+        shutil.copytree(ROOT / name, folder / name)  # symlinks followed: checking.py
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    return Course(folder)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Three real submissions of ps1, graded in the sandbox and recorded in a fresh gradebook
+    (no `course release`: recording must create the assignment, notebook and cells itself)."""
+    folder = tmp_path_factory.mktemp("gradebook")
+    course = make_course(folder)
+    assignment = course.assignment("ps1")
+    mutants = [v for v in load_variants(assignment.material_dir) if v.kind == MUTANT]
+    wrong = list({m.target: m for m in mutants}.values())[:2]
+    notebooks = {"ada": solution_notebook(assignment), "bo": variant_notebook(assignment, wrong),
+                 "cy": stub_notebook(assignment)}
+    paths = write_batch(notebooks, folder / "submitted", "ps1")
+    results = grade_batch(course, assignment, [(p.parent.parent.name, p) for p in paths], workers=2,
+                          out=io.StringIO())
+    record(course, assignment, results)
+    return {"course": course, "assignment": assignment, "results": {r["student"]: r for r in results}}
+
+
+def _grade(gradebook, cell, student):
+    return gradebook.find_grade(cell, "ps1", "ps1", student)
+
+
+def test_the_default_database_is_sqlite_in_the_course_folder(graded):
+    course = graded["course"]
+    assert db_url(course) == f"sqlite:///{course.root}/gradebook.db"
+    assert (course.root / "gradebook.db").is_file()
+
+
+def test_postgresql_urls_are_used_as_given(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.CourseDirectory.db_url = "postgresql://grader:secret@db.example.org/course"\n')
+    assert db_url(Course(tmp_path)) == "postgresql://grader:secret@db.example.org/course"
+
+
+def test_assignment_notebook_and_cells_are_created_as_in_the_source(graded):
+    assignment = graded["assignment"]
+    with open_gradebook(graded["course"]) as gradebook:
+        notebook = gradebook.find_notebook("ps1", "ps1")
+        cells = {c.name: (c.max_score, c.cell_type) for c in notebook.grade_cells}
+        solutions = {c.name for c in notebook.solution_cells}
+        assert gradebook.find_assignment("ps1").course_id == "ml-fundamentals"
+    assert cells == {c.grade_id: (c.points, "markdown" if c.kind == "manual" else "code")
+                     for c in assignment.graded_cells}
+    assert "mle_derivation_written" in solutions and "marginal_answer" in solutions
+
+
+def test_every_autograded_cell_holds_the_hidden_suites_score(graded):
+    assignment = graded["assignment"]
+    with open_gradebook(graded["course"]) as gradebook:
+        assert {s.id for s in gradebook.students} == {"ada", "bo", "cy"}
+        for student, result in graded["results"].items():
+            for question in assignment.autograded_questions:
+                grade = _grade(gradebook, question, student)
+                assert grade.auto_score == result["scores"][question], (student, question)
+                assert grade.manual_score is None and not grade.needs_manual_grade
+            submission = gradebook.find_submission("ps1", student)
+            assert submission.code_score == result["total"]
+    scores = {s: r["total"] for s, r in graded["results"].items()}
+    assert scores["ada"] == graded["results"]["ada"]["max_total"] > scores["bo"] > scores["cy"] == 0
+
+
+def test_written_answers_wait_for_the_formgrader_unless_unanswered(graded):
+    with open_gradebook(graded["course"]) as gradebook:
+        answered = _grade(gradebook, "mle_derivation_written", "ada")
+        assert answered.auto_score is None and answered.needs_manual_grade
+        unanswered = _grade(gradebook, "mle_derivation_written", "cy")  # the release stub's text
+        assert unanswered.auto_score == 0 and not unanswered.needs_manual_grade
+    # the formgrader shows the notebook from autograded/<student>/<ps>/<ps>.ipynb
+    copy = graded["course"].autograded_dir / "ada" / "ps1" / "ps1.ipynb"
+    assert "mle_derivation_written" in copy.read_text()
+
+
+def test_regrading_replaces_and_manual_grades_combine(graded):
+    course, assignment = graded["course"], graded["assignment"]
+    results = {s: dict(r) for s, r in graded["results"].items()}
+    with open_gradebook(course) as gradebook:
+        # what the formgrader does: a manual grade for ada's written answer
+        written = _grade(gradebook, "mle_derivation_written", "ada")
+        written.manual_score = 2.0
+        written.needs_manual_grade = False
+        gradebook.db.commit()
+        counts = _row_counts(gradebook)
+    # the autograder changes its mind on one question of ada's (as after fixing a hidden test)
+    results["ada"]["scores"] = {**results["ada"]["scores"], "marginal": 1.0}
+    record(course, assignment, list(results.values()))
+    record(course, assignment, list(results.values()))  # and once more: still no duplicates
+    with open_gradebook(course) as gradebook:
+        assert _row_counts(gradebook) == counts
+        assert _grade(gradebook, "marginal", "ada").auto_score == 1.0
+        written = _grade(gradebook, "mle_derivation_written", "ada")
+        assert written.manual_score == 2.0 and not written.needs_manual_grade
+        expected = sum(results["ada"]["scores"].values()) + 2.0
+        assert gradebook.find_submission("ps1", "ada").score == expected
+    assert grades(course, "ps1")["ada"]["score"] == expected
+    # restore the fixture's state for the other tests
+    with open_gradebook(course) as gradebook:
+        _grade(gradebook, "mle_derivation_written", "ada").manual_score = None
+        gradebook.db.commit()
+    record(course, assignment, list(graded["results"].values()))
+
+
+def test_a_manual_override_of_an_autograded_cell_is_kept_and_flagged_when_the_autograder_changes(graded):
+    course, assignment = graded["course"], graded["assignment"]
+    with open_gradebook(course) as gradebook:
+        grade = _grade(gradebook, "expectation", "bo")
+        grade.manual_score = 1.5
+        gradebook.db.commit()
+    record(course, assignment, list(graded["results"].values()))
+    with open_gradebook(course) as gradebook:
+        grade = _grade(gradebook, "expectation", "bo")
+        assert grade.manual_score == 1.5 and not grade.needs_manual_grade  # same auto score: no news
+    changed = dict(graded["results"]["bo"], scores={**graded["results"]["bo"]["scores"], "expectation": 0.0})
+    record(course, assignment, [changed])
+    with open_gradebook(course) as gradebook:
+        grade = _grade(gradebook, "expectation", "bo")
+        assert grade.manual_score == 1.5 and grade.needs_manual_grade
+        grade.manual_score = None
+        gradebook.db.commit()
+    record(course, assignment, list(graded["results"].values()))
+
+
+def _row_counts(gradebook):
+    from nbgrader.api import Grade, Student, SubmittedAssignment, SubmittedNotebook
+    return {model.__name__: gradebook.db.query(model).count()
+            for model in (Student, SubmittedAssignment, SubmittedNotebook, Grade)}
+
+
+def test_nbgrader_export_reads_what_was_recorded(graded):
+    course = graded["course"]
+    done = subprocess.run(NBGRADER + ["export", "--to", "nbgrader.csv", "--log-level=WARN"],
+                          cwd=course.root, capture_output=True, text=True, timeout=120,
+                          env=_env_with_venv())
+    assert done.returncode == 0, done.stderr
+    rows = (course.root / "nbgrader.csv").read_text().splitlines()
+    assert rows[0].startswith("assignment,duedate,timestamp,student_id")
+    by_student = {r.split(",")[3]: r.split(",") for r in rows[1:]}
+    for student, result in graded["results"].items():
+        assert float(by_student[student][7]) == result["total"]  # raw_score
+        assert float(by_student[student][10]) == result["max_total"] + 3  # + the written answer
+
+
+def test_recording_into_nbgraders_own_assignment_entries(tmp_path):
+    """`course release` runs nbgrader generate_assignment, which creates the gradebook entries
+    itself; recording then finds them instead of creating its own."""
+    course = make_course(tmp_path)
+    done = subprocess.run(NBGRADER + ["generate_assignment", "ps1", "--force", "--log-level=WARN"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=_env_with_venv())
+    assert done.returncode == 0, done.stderr
+    assignment = course.assignment("ps1")
+    with open_gradebook(course) as gradebook:
+        before = {c.name: c.id for c in gradebook.find_notebook("ps1", "ps1").grade_cells}
+        ensure_assignment(gradebook, assignment)
+        after = {c.name: c.id for c in gradebook.find_notebook("ps1", "ps1").grade_cells}
+    assert before == after and set(before) == {c.grade_id for c in assignment.graded_cells}
+    result = {"student": "dee", "assignment": "ps1", "status": "graded", "notebook": "",
+              "scores": {q: assignment.points(q) for q in assignment.autograded_questions},
+              "sha256": "0" * 64}
+    record(course, assignment, [result])
+    assert grades(course, "ps1")["dee"]["score"] == sum(result["scores"].values())
+
+
+def _env_with_venv():
+    import os
+    return {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+
+
+def test_the_formgraders_backend_lists_the_submissions_for_manual_grading(graded, monkeypatch):
+    """nbgrader's NbGraderAPI is what the formgrader shows: each submission autograded, scored,
+    and (where a written answer was given) waiting for a manual grade."""
+    from nbgrader.apps.api import NbGraderAPI
+
+    from autograder.engine.settings import course_config
+    course = graded["course"]
+    monkeypatch.chdir(course.root)
+    monkeypatch.setenv("PATH", _env_with_venv()["PATH"])
+    config = course_config(course)
+    config.CourseDirectory.root = str(course.root)
+    api = NbGraderAPI(config=config)
+    submissions = {s["student"]: s for s in api.get_submissions("ps1")}
+    assert set(submissions) == {"ada", "bo", "cy"}
+    for student, result in graded["results"].items():
+        assert submissions[student]["autograded"] and submissions[student]["score"] == result["total"]
+    assert submissions["ada"]["needs_manual_grade"] and not submissions["cy"]["needs_manual_grade"]
+    notebooks = {n["student"]: n for n in api.get_notebook_submissions("ps1", "ps1")}
+    assert notebooks["bo"]["failed_tests"] and not notebooks["ada"]["failed_tests"]
+
+
+POSTGRES_URL = __import__("os").environ.get("COURSE_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="set COURSE_TEST_POSTGRES_URL=postgresql://user:pw@host/db "
+                    "(an empty database; a PostgreSQL driver such as psycopg2 installed) to run this")
+def test_postgresql_gradebook(tmp_path):
+    course = make_course(tmp_path)
+    with open(tmp_path / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {POSTGRES_URL!r}\n")
+    assignment = course.assignment("ps1")
+    result = {"student": "pg", "assignment": "ps1", "status": "graded", "notebook": "",
+              "scores": {q: 1.0 for q in assignment.autograded_questions}, "sha256": "1" * 64}
+    record(course, assignment, [result])
+    record(course, assignment, [result])
+    assert grades(course, "ps1")["pg"]["score"] == len(assignment.autograded_questions)
+    with open_gradebook(course) as gradebook:
+        assert _row_counts(gradebook)["SubmittedAssignment"] == 1
