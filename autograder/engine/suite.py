@@ -92,6 +92,7 @@ class HiddenSuite:
         flagged = self._forbidden(notebook)
         try:
             self._run_tests(result, notebook, flagged, items, tests)
+            result["isolation"] = self.zygote.isolation  # known once the zygote has reported
         except SandboxUnavailable as error:
             result.update(status="ungraded", reason=f"the sandbox failed: {error}", tests=[])
         return _finish(result, self.assignment, started)
