@@ -20,6 +20,15 @@ question = pytest.mark.question
 points = pytest.mark.points
 
 
+def number(got):
+    """A student's scalar answer as a float, whatever container it came in (a float, a 0-d or
+    one-element array, a one-element list); fails the test for anything else."""
+    import numpy as np
+    got = np.asarray(got, dtype=float)
+    assert got.size == 1, f"expected one number, got shape {got.shape}"
+    return float(got.reshape(()))
+
+
 _symbolic_verdicts = {}
 
 

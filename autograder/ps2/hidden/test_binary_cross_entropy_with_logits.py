@@ -1,14 +1,8 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import question, points, number
 from autograder.ps2 import reference as ref
 
 pytestmark = question("binary_cross_entropy_with_logits")
-
-
-def _number(got):
-    got = np.asarray(got, dtype=float)
-    assert got.size == 1, f"expected one number, got shape {got.shape}"
-    return float(got.reshape(()))
 
 
 @points(2)
@@ -17,7 +11,7 @@ def test_matches_reference(student):
     rng = np.random.default_rng(301)
     z = rng.normal(scale=3.0, size=9)
     y = rng.integers(0, 2, size=9).astype(float)
-    got = _number(student.binary_cross_entropy_with_logits(z, y))
+    got = number(student.binary_cross_entropy_with_logits(z, y))
     np.testing.assert_allclose(got, ref.binary_cross_entropy_with_logits(z, y), rtol=1e-6)
     np.testing.assert_allclose(got, ref.binary_cross_entropy_with_logits_torch(z, y), rtol=1e-6)
 
@@ -27,7 +21,7 @@ def test_stable_for_huge_logits(student):
     "The loss stays finite and exact for logits up to +-1e4, predicted right or wrong."
     z = np.array([1e4, -1e4, 1e4, -1e4, 800.0, -800.0, 40.0, -35.0])
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0])
-    got = _number(student.binary_cross_entropy_with_logits(z, y))
+    got = number(student.binary_cross_entropy_with_logits(z, y))
     assert np.isfinite(got), got
     np.testing.assert_allclose(got, ref.binary_cross_entropy_with_logits(z, y), rtol=1e-6)
 
@@ -38,8 +32,8 @@ def test_mean_over_samples(student):
     rng = np.random.default_rng(303)
     z = rng.normal(scale=2.0, size=5)
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
-    once = _number(student.binary_cross_entropy_with_logits(z, y))
-    thrice = _number(student.binary_cross_entropy_with_logits(np.tile(z, 3), np.tile(y, 3)))
+    once = number(student.binary_cross_entropy_with_logits(z, y))
+    thrice = number(student.binary_cross_entropy_with_logits(np.tile(z, 3), np.tile(y, 3)))
     np.testing.assert_allclose(thrice, once, rtol=1e-6)
     np.testing.assert_allclose(once, ref.binary_cross_entropy_with_logits(z, y), rtol=1e-6)
 
@@ -51,7 +45,7 @@ def test_label_symmetry(student):
     z = rng.normal(scale=4.0, size=7)
     y = rng.integers(0, 2, size=7).astype(float)
     y[:2] = [0.0, 1.0]
-    a = _number(student.binary_cross_entropy_with_logits(z, y))
-    b = _number(student.binary_cross_entropy_with_logits(-z, 1.0 - y))
+    a = number(student.binary_cross_entropy_with_logits(z, y))
+    b = number(student.binary_cross_entropy_with_logits(-z, 1.0 - y))
     np.testing.assert_allclose(a, b, rtol=1e-6)
     np.testing.assert_allclose(a, ref.binary_cross_entropy_with_logits(z, y), rtol=1e-6)

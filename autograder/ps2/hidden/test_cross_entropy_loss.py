@@ -1,14 +1,8 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import question, points, number
 from autograder.ps2 import reference as ref
 
 pytestmark = question("cross_entropy_loss")
-
-
-def _number(got):
-    got = np.asarray(got, dtype=float)
-    assert got.size == 1, f"expected one number, got shape {got.shape}"
-    return float(got.reshape(()))
 
 
 @points(2)
@@ -17,7 +11,7 @@ def test_matches_reference(student):
     rng = np.random.default_rng(271)
     logits = rng.normal(scale=2.0, size=(6, 4))
     labels = rng.integers(0, 4, size=6)
-    got = _number(student.cross_entropy_loss(logits, labels))
+    got = number(student.cross_entropy_loss(logits, labels))
     np.testing.assert_allclose(got, ref.cross_entropy_loss(logits, labels), rtol=1e-5)
     np.testing.assert_allclose(got, ref.cross_entropy_loss_torch(logits, labels), rtol=1e-5)
 
@@ -28,8 +22,8 @@ def test_mean_over_samples(student):
     rng = np.random.default_rng(272)
     logits = rng.normal(scale=2.0, size=(5, 3))
     labels = rng.integers(0, 3, size=5)
-    once = _number(student.cross_entropy_loss(logits, labels))
-    twice = _number(student.cross_entropy_loss(np.vstack([logits, logits]), np.concatenate([labels, labels])))
+    once = number(student.cross_entropy_loss(logits, labels))
+    twice = number(student.cross_entropy_loss(np.vstack([logits, logits]), np.concatenate([labels, labels])))
     np.testing.assert_allclose(twice, once, rtol=1e-6)
     np.testing.assert_allclose(once, ref.cross_entropy_loss(logits, labels), rtol=1e-5)
 
@@ -40,7 +34,7 @@ def test_stable_for_huge_logits(student):
     rng = np.random.default_rng(273)
     logits = rng.normal(size=(7, 5)) * 1e4
     labels = rng.integers(0, 5, size=7)
-    got = _number(student.cross_entropy_loss(logits, labels))
+    got = number(student.cross_entropy_loss(logits, labels))
     assert np.isfinite(got), got
     np.testing.assert_allclose(got, ref.cross_entropy_loss(logits, labels), rtol=1e-6)
 
@@ -49,11 +43,11 @@ def test_stable_for_huge_logits(student):
 def test_confident_predictions(student):
     "Confidently right predictions cost almost nothing; confidently wrong ones cost their full margin."
     right = np.array([[60.0, 0.0, 5.0], [1.0, 70.0, -3.0]])
-    got = _number(student.cross_entropy_loss(right, np.array([0, 1])))
+    got = number(student.cross_entropy_loss(right, np.array([0, 1])))
     np.testing.assert_allclose(got, ref.cross_entropy_loss(right, np.array([0, 1])), atol=1e-12)
     wrong = np.array([[0.0, 45.0, -2.0], [80.0, 1.0, 0.0], [3.0, 2.0, 1.0]])
     labels = np.array([0, 2, 1])
-    got = _number(student.cross_entropy_loss(wrong, labels))
+    got = number(student.cross_entropy_loss(wrong, labels))
     np.testing.assert_allclose(got, ref.cross_entropy_loss(wrong, labels), rtol=1e-6)
 
 
@@ -63,5 +57,5 @@ def test_labels_index_the_classes(student):
     rng = np.random.default_rng(275)
     logits = rng.normal(scale=3.0, size=(8, 4))
     labels = np.array([0, 3, 1, 2, 3, 0, 2, 1])
-    got = _number(student.cross_entropy_loss(logits, labels))
+    got = number(student.cross_entropy_loss(logits, labels))
     np.testing.assert_allclose(got, ref.cross_entropy_loss_torch(logits, labels), rtol=1e-5)

@@ -1,14 +1,8 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import question, points, number
 from autograder.ps2 import reference as ref
 
 pytestmark = question("cross_entropy_pq")
-
-
-def _number(got):
-    got = np.asarray(got, dtype=float)
-    assert got.size == 1, f"expected one number, got shape {got.shape}"
-    return float(got.reshape(()))
 
 
 @points(1)
@@ -16,8 +10,8 @@ def test_random_distributions(student):
     "cross_entropy_pq(p, q) of two random distributions, in nats, in both orders."
     rng = np.random.default_rng(231)
     p, q = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6) * 0.6)
-    np.testing.assert_allclose(_number(student.cross_entropy_pq(p, q)), ref.cross_entropy_pq(p, q), rtol=1e-6)
-    np.testing.assert_allclose(_number(student.cross_entropy_pq(q, p)), ref.cross_entropy_pq(q, p), rtol=1e-6)
+    np.testing.assert_allclose(number(student.cross_entropy_pq(p, q)), ref.cross_entropy_pq(p, q), rtol=1e-6)
+    np.testing.assert_allclose(number(student.cross_entropy_pq(q, p)), ref.cross_entropy_pq(q, p), rtol=1e-6)
 
 
 @points(1)
@@ -28,7 +22,7 @@ def test_outcomes_impossible_under_p_count_zero(student):
     p[[1, 2, 6]] = 0.0
     q[[2, 6]] = 0.0
     p, q = p / p.sum(), q / q.sum()
-    got = _number(student.cross_entropy_pq(p, q))
+    got = number(student.cross_entropy_pq(p, q))
     assert np.isfinite(got), got
     np.testing.assert_allclose(got, ref.cross_entropy_pq(p, q), rtol=1e-6)
 
@@ -40,7 +34,7 @@ def test_infinite_where_q_rules_out_a_possible_outcome(student):
     p, q = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
     q[4] = 0.0
     q /= q.sum()
-    assert _number(student.cross_entropy_pq(p, q)) == np.inf
+    assert number(student.cross_entropy_pq(p, q)) == np.inf
 
 
 @points(1)
@@ -49,8 +43,8 @@ def test_never_below_the_entropy(student):
     rng = np.random.default_rng(234)
     p = rng.dirichlet(np.ones(7))
     h = ref.entropy(p, np.e)
-    np.testing.assert_allclose(_number(student.cross_entropy_pq(p, p)), h, rtol=1e-6)
+    np.testing.assert_allclose(number(student.cross_entropy_pq(p, p)), h, rtol=1e-6)
     for _ in range(3):
         q = rng.dirichlet(np.ones(7))
-        got = _number(student.cross_entropy_pq(p, q))
+        got = number(student.cross_entropy_pq(p, q))
         assert got >= h - 1e-12, (got, h)

@@ -1,14 +1,8 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import question, points, number
 from autograder.ps2 import reference as ref
 
 pytestmark = question("perplexity")
-
-
-def _number(got):
-    got = np.asarray(got, dtype=float)
-    assert got.size == 1, f"expected one number, got shape {got.shape}"
-    return float(got.reshape(()))
 
 
 def _sequence_log_probs(rng, length, vocab):
@@ -23,7 +17,7 @@ def test_random_model(student):
     "perplexity of the log-probabilities a random model gives to a random sequence of tokens."
     rng = np.random.default_rng(311)
     lp = _sequence_log_probs(rng, 13, 11)
-    np.testing.assert_allclose(_number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
+    np.testing.assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
 
 
 @points(1)
@@ -31,7 +25,7 @@ def test_uniform_model(student):
     "A model that spreads its probability evenly over V tokens has perplexity V: V effective choices."
     for vocab, length in [(37, 6), (2, 9), (1000, 4)]:
         lp = np.full(length, -np.log(vocab))
-        np.testing.assert_allclose(_number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
+        np.testing.assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
 
 
 @points(1)
@@ -39,6 +33,6 @@ def test_independent_of_sequence_length(student):
     "Perplexity is per token: a sequence repeated four times has the same perplexity."
     rng = np.random.default_rng(313)
     lp = _sequence_log_probs(rng, 7, 5)
-    once = _number(student.perplexity(lp))
-    np.testing.assert_allclose(_number(student.perplexity(np.tile(lp, 4))), once, rtol=1e-6)
+    once = number(student.perplexity(lp))
+    np.testing.assert_allclose(number(student.perplexity(np.tile(lp, 4))), once, rtol=1e-6)
     np.testing.assert_allclose(once, ref.perplexity(lp), rtol=1e-6)
