@@ -203,9 +203,8 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
     from autograder.engine.batch import grade_batch
     from autograder.engine.sandbox import Zygote
     started = time.monotonic()
-    zygote = Zygote(limits, use_bwrap=use_bwrap).start()
-    if hasattr(zygote, "wait_ready"):  # start() may return before the sandbox is ready
-        zygote.wait_ready()
+    zygote = Zygote(limits, use_bwrap=use_bwrap, preload=assignment.sandbox_preload).start()
+    zygote.wait_ready()
     zygote_seconds = time.monotonic() - started
     zygote.close()
     started = time.monotonic()

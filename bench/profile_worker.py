@@ -2,17 +2,14 @@
 synthetic batch, with its phases timed (and optionally under cProfile).
 
     .venv/bin/python bench/profile_worker.py [--assignment ps1] [--count 20] [--cprofile 40]
-                                             [--tbstyle native] [--warmup]
 
 Start-up: engine imports, zygote launch to ready, pytest collection. Per notebook: reading the
-JSON, forking a child, executing the notebook's cells (per cell), the hidden tests' bodies
-(mostly calls into the sandbox), pytest's own per-test overhead, formatting failure tracebacks,
-killing the child. The phase timers wrap engine functions from the outside (nothing in the
-engine is changed); if the engine's internals are renamed, the missing timers are skipped.
-`--tbstyle` sets pytest's traceback style for failure reports, to compare with the default;
-`--warmup` lets the zygote run a generic numpy/SymPy/torch warm-up before it forks (from a
-patched temporary copy of autograder/inside/), to see what a warm zygote would save.
-Timings are of one worker on a machine others may be using: compare runs made back to back.
+JSON, static checks (forbidden calls, unanswered questions), forking a child, executing the
+notebook's cells (per cell), the hidden tests (called directly, mostly calls into the sandbox),
+pytest's protocol for any test that needs it, killing the child. The phase timers wrap engine
+functions from the outside (nothing in the engine is changed); if the engine's internals are
+renamed, the missing timers are skipped. Timings are of one worker on a machine others may be
+using: compare runs made back to back.
 """
 import argparse
 import collections
@@ -27,13 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-# What `--warmup` runs once in the zygote before any fork (an experiment, not engine code):
-# first calls into numpy's printing and random generators and into SymPy's solvers import and
-# initialise modules lazily, and every forked child would otherwise pay for that again.
-# The engine's zygote runs autograder/inside/warmup.py itself now; --warmup re-runs that file
-# under another name, to measure what a second warm-up would still buy.
-WARMUP_MODULE = (Path(__file__).resolve().parents[1] / "autograder" / "inside" / "warmup.py").read_text()
 
 SECONDS = collections.Counter()
 CALLS = collections.Counter()
@@ -64,13 +54,6 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cprofile", type=int, metavar="LINES", default=0,
                         help="also run under cProfile and print this many lines")
-    parser.add_argument("--tbstyle", help="pytest traceback style (e.g. native, short, line, no)")
-    parser.add_argument("--lean-pytest", action="store_true",
-                        help="experiment: no logging plugin, and each test run with its real "
-                        "next item (so module set-up is not torn down after every test)")
-    parser.add_argument("--warmup", action="store_true",
-                        help="experiment: the zygote also runs a generic numpy/sympy/torch "
-                        "warm-up before forking (a patched copy of autograder/inside/)")
     options = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -78,7 +61,6 @@ def main(argv=None):
     from autograder.engine.sandbox import SandboxedRun, Zygote
     from autograder.engine.suite import HiddenSuite
     import autograder.engine.suite as suite_module
-    import _pytest.python
     import benchmark
     imports = time.perf_counter() - started
 
@@ -92,12 +74,12 @@ def main(argv=None):
         submissions = benchmark.write_submissions(folder, notebooks, assignment)
 
         timed(suite_module, "read_submission", "read notebook (JSON -> cells)")
-        timed(HiddenSuite, "_forbidden", "forbidden-call scan")
+        timed(HiddenSuite, "_settled_without_running", "static checks (forbidden, unanswered)")
         timed(Zygote, "spawn", "fork a child (zygote.spawn)")
         timed(Zygote, "end", "kill the child (zygote.end)")
-        timed(HiddenSuite, "_run_item", "pytest: one test, everything")
-        timed(_pytest.python.Function, "runtest", "  test bodies (incl. sandbox calls)")
-        timed(_pytest.python.Function, "repr_failure", "  failure tracebacks (repr_failure)")
+        timed(HiddenSuite, "_call_directly", "hidden tests called directly (incl. sandbox calls)")
+        timed(suite_module, "_failure_detail", "  failure tracebacks")
+        timed(HiddenSuite, "_run_item", "hidden tests through pytest's protocol")
         request = SandboxedRun._request
 
         def timed_request(self, message, seconds, restart=True):
@@ -113,43 +95,10 @@ def main(argv=None):
                     PER_CELL[message.get("name")].append(spent)
         SandboxedRun._request = timed_request
 
-        tbstyle, lean = options.tbstyle, options.lean_pytest
-        following = {}
-        if lean and hasattr(suite_module, "runtestprotocol"):
-            protocol = suite_module.runtestprotocol
-
-            def runtestprotocol(item, log=True, nextitem=None):
-                return protocol(item, log=log, nextitem=following.get(item, nextitem))
-            suite_module.runtestprotocol = runtestprotocol
-
-        class Suite(HiddenSuite):
-            def pytest_configure(self, config):
-                super().pytest_configure(config)
-                if tbstyle:
-                    config.option.tbstyle = tbstyle
-
-            def pytest_collection_finish(self, session):
-                if lean:
-                    items = session.items
-                    following.update(zip(items, items[1:]))
-                    plugin = session.config.pluginmanager.get_plugin("logging-plugin")
-                    if plugin is not None:
-                        session.config.pluginmanager.unregister(plugin)
-
         marks = {}
-        preload = {}
-        if options.warmup:
-            import autograder.engine.sandbox as sandbox_module
-            inside = folder / "inside"
-            shutil.copytree(sandbox_module.INSIDE_DIR, inside,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-            (inside / "bench_warmup.py").write_text(WARMUP_MODULE)
-            sandbox_module.INSIDE_DIR = inside
-            preload = {"preload": "numpy,sympy,torch,bench_warmup"}
         started = time.perf_counter()
-        zygote = Zygote(**preload).start()
-        if hasattr(zygote, "wait_ready"):
-            zygote.wait_ready()
+        zygote = Zygote(preload=assignment.sandbox_preload).start()
+        zygote.wait_ready()
         marks["zygote"] = time.perf_counter() - started
 
         def jobs():
@@ -164,7 +113,7 @@ def main(argv=None):
         began_suite = time.perf_counter()
         if profile:
             profile.enable()
-        Suite(assignment, zygote, jobs(), results.append).run()
+        HiddenSuite(assignment, zygote, jobs(), results.append).run()
         if profile:
             profile.disable()
         loop = time.perf_counter() - marks["collected"]
@@ -176,9 +125,7 @@ def main(argv=None):
     tests = sum(len(r["tests"]) for r in results)
     failing = sum(t["outcome"] != "passed" for r in results for t in r["tests"])
     print(f"{assignment.name}: {n} notebooks ({benchmark._mix(kinds)}), {tests / n:.0f} tests "
-          f"per notebook, {failing / n:.1f} not passed; tbstyle={tbstyle or 'pytest default'}"
-          f"{', zygote warm-up' if options.warmup else ''}"
-          f"{', lean pytest' if options.lean_pytest else ''}; zygote preloaded "
+          f"per notebook, {failing / n:.1f} not passed; zygote preloaded "
           f"{(zygote.info or {}).get('preloaded')}")
     print(f"start-up: engine imports {imports:.2f} s, zygote ready {marks['zygote']:.2f} s, "
           f"pytest start + collection {marks['collected'] - began_suite:.2f} s")

@@ -146,9 +146,10 @@ def _apply_stamp(result, fresh):
 
 
 def grade_batch(course, assignment, submissions, workers=None, limits=None, use_bwrap=None,
-                out=sys.stderr, keep_results=True):
+                out=sys.stderr, keep_results=True, skip_unanswered=True):
     """Grade `submissions` [(student, path)]; returns results in the same order. With
-    `keep_results`, each result is written to autograded/ as soon as it arrives."""
+    `keep_results`, each result is written to autograded/ as soon as it arrives; with
+    `skip_unanswered`, questions left at the starter code are not run (see unanswered.py)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
     _idle_deaths[0] = 0
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
@@ -159,7 +160,7 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     for job in jobs:
         job_queue.put(job)
     config = {"root": str(course.root), "assignment": assignment.name, "limits": limits,
-              "use_bwrap": use_bwrap}
+              "use_bwrap": use_bwrap, "skip_unanswered": skip_unanswered}
     pool = {}
 
     def start_worker(index):
@@ -254,7 +255,8 @@ def _worker(config, job_queue, result_queue):
     name = multiprocessing.current_process().name
     try:
         assignment = Course(config["root"]).assignment(config["assignment"])
-        zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"]).start()
+        zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"],
+                        preload=assignment.sandbox_preload).start()
     except Exception as error:
         result_queue.put({"fatal": f"a grading worker could not start: {error}"})
         return
@@ -268,7 +270,7 @@ def _worker(config, job_queue, result_queue):
         result_queue.put({"worker": name, "result": result})
 
     try:
-        HiddenSuite(assignment, zygote, jobs(), on_result).run()
+        HiddenSuite(assignment, zygote, jobs(), on_result, config["skip_unanswered"]).run()
     except Exception as error:
         result_queue.put({"fatal": str(error)})
     finally:

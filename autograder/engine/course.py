@@ -3,12 +3,12 @@
 An assignment `ps` exists when both `source/<ps>/<ps>.ipynb` and `autograder/<ps>/hidden/`
 exist. The engine learns everything else from those folders.
 """
+import ast
 import importlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import nbformat
 
 ENGINE_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `autograder` package
 
@@ -51,14 +51,39 @@ class Assignment:
     @cached_property
     def graded_cells(self):
         """The gradebook's cells of this assignment, in notebook order."""
+        from autograder.engine.notebooks import read_source_notebook
         cells = []
-        for cell in nbformat.read(self.source_notebook, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
+        for cell in read_source_notebook(self.source_notebook)["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
             if not meta.get("grade"):
                 continue
-            kind = "manual" if meta.get("solution") or cell.cell_type == "markdown" else "autograded"
+            kind = "manual" if meta.get("solution") or cell["cell_type"] == "markdown" else "autograded"
             cells.append(GradedCell(meta["grade_id"], float(meta.get("points", 0)), kind))
         return cells
+
+    @cached_property
+    def sandbox_preload(self):
+        """What the sandbox's zygote imports before it forks, so that every child starts with
+        it loaded: numpy and torch (students may use either in any assignment), the modules
+        the notebook itself imports, then a warm-up of those."""
+        from autograder.engine.notebooks import read_source_notebook
+        modules = ["numpy", "torch"]
+        for cell in read_source_notebook(self.source_notebook)["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            try:
+                tree = ast.parse(cell["source"])
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                         and not node.level else [])
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in modules and top != "checks":  # checks.py: the release's own
+                        modules.append(top)
+        return ",".join(modules + ["warmup"])
 
     @property
     def autograded_questions(self):

@@ -41,7 +41,7 @@ MAX_HINTS = 3
 # The engine's parts that decide how a failure is reported (outcomes, messages, assertion text).
 _ENGINE_FILES = ("diagnosis.py", "suite.py", "student.py", "sandbox.py", "hidden.py", "notebooks.py",
                  "synthetic.py", "variants.py")
-_UNDIAGNOSED = ("passed", "forbidden-call")  # a forbidden call is already said in its message
+_UNDIAGNOSED = ("passed", "forbidden-call", "unanswered")  # their message says it all
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")     # object reprs differ from run to run
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Failed)\b")
 _LOCATION = re.compile(r"\(<[^>]*> line \d+, in [^)]*\)")  # where in the student's cell it raised

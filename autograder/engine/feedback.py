@@ -35,6 +35,7 @@ OUTCOME_WORDS = {
     "passed": "passed", "failed": "wrong result", "error": "your code raised an error",
     "timeout": "took too long", "memory": "used too much memory",
     "crashed": "crashed the Python process", "forbidden-call": "uses a library call this question forbids",
+    "unanswered": "not answered yet",
 }
 _ALLOWED_TAGS = {"p", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li", "blockquote",
                  "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
@@ -138,7 +139,7 @@ def _cells(course, assignment, result, by_question, written):
     raised = result.get("cells", {})
     rendered, placed, seen = [], set(), set()
     answer_positions = {}
-    for index, cell in enumerate(notebook.cells):
+    for index, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict):
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}

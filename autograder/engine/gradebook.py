@@ -216,7 +216,7 @@ def _written_answers(course, assignment, result):
     _write_formgrader_copy(course, assignment, result["student"], notebook)
     stubs = _release_texts(assignment)
     found = {}
-    for cell in notebook.cells:
+    for cell in notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
         if grade_id in found or grade_id not in stubs:
@@ -245,12 +245,12 @@ def _write_formgrader_copy(course, assignment, student, notebook):
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{assignment.name}.ipynb.tmp"
     seen = set()
-    for cell in notebook.cells:  # copied cells share ids; nbformat would complain on writing
+    for cell in notebook["cells"]:  # copied cells share ids; nbformat would complain on writing
         if isinstance(cell, dict) and cell.get("id") in seen:
             cell["id"] = os.urandom(4).hex()
         seen.add(cell.get("id") if isinstance(cell, dict) else None)
     try:
-        nbformat.write(notebook, str(temporary))
+        nbformat.write(nbformat.from_dict(notebook), str(temporary))
     except Exception as error:  # a notebook too malformed for nbformat to write back
         log.warning("no formgrader copy for %s: %s", student, error)
         return

@@ -9,6 +9,8 @@ metadata cannot turn their answer into a "checks" cell or a written answer into 
 
 Outputs are never executed or trusted, so they are dropped as soon as the notebook is parsed;
 a size cap keeps a notebook carrying hundreds of MB of outputs from costing memory and time.
+Notebooks are read as plain JSON: nbformat (and the jsonschema it imports, over a second of a
+grading worker's start) is only needed for the rare notebook in the old v3 format.
 """
 import codecs
 import difflib
@@ -18,8 +20,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import nbformat
 
 DEFAULT_MAX_NOTEBOOK_MB = 50      # c.Grading.max_notebook_mb in nbgrader_config.py
 OUTPUTS_WORTH_MENTIONING = 1 << 20  # bytes of outputs above which the student is told
@@ -61,7 +61,8 @@ def read_submission(path, assignment):
 
 
 def read_notebook(path, assignment):
-    """(notebook without outputs, problems) or NotebookError, for the file at `path`."""
+    """(notebook as a JSON dict without outputs, problems) or NotebookError, for the file at
+    `path`."""
     name = path.name
     limit = max_notebook_bytes(assignment.course)
     try:
@@ -126,13 +127,13 @@ def _decode(raw, name):
 def _as_notebook(data, name):
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookError(f"{name} is JSON but not a notebook (it has no cells)")
-    try:
-        notebook = nbformat.from_dict(data)
-        major = notebook.get("nbformat", 4)
-        if major != 4:
-            notebook = nbformat.convert(notebook, 4)
-    except Exception as error:  # nbformat raises several types for malformed notebooks
-        raise NotebookError(f"{name} is not a readable notebook: {str(error)[:200]}") from None
+    notebook = data
+    if data.get("nbformat", 4) != 4:
+        try:
+            import nbformat
+            notebook = nbformat.convert(nbformat.from_dict(data), 4)
+        except Exception as error:  # nbformat raises several types for malformed notebooks
+            raise NotebookError(f"{name} is not a readable notebook: {str(error)[:200]}") from None
     if not isinstance(notebook.get("cells"), list):
         raise NotebookError(f"{name} is not a readable notebook: its cells are not a list")
     return notebook
@@ -141,7 +142,7 @@ def _as_notebook(data, name):
 def _drop_outputs(notebook):
     """Remove outputs (never trusted, never needed); return roughly how many bytes they held."""
     dropped = 0
-    for cell in notebook.cells:
+    for cell in notebook["cells"]:
         if isinstance(cell, dict) and cell.get("outputs"):
             dropped += sum(len(json.dumps(o)) if not isinstance(o, str) else len(o)
                            for o in cell["outputs"])
@@ -293,12 +294,12 @@ def source_cells(assignment):
 @lru_cache(maxsize=16)
 def _source_cells(path, _mtime):
     found = {}
-    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
-        meta = cell.metadata.get("nbgrader", {})
+    for index, cell in enumerate(read_source_notebook(path)["cells"]):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id")
         if not grade_id:
             continue
-        if meta.get("grade") and (meta.get("solution") or cell.cell_type == "markdown"):
+        if meta.get("grade") and (meta.get("solution") or cell["cell_type"] == "markdown"):
             role = "written"
         elif meta.get("grade"):
             role = "checks"
@@ -306,8 +307,18 @@ def _source_cells(path, _mtime):
             role = "answer"
         else:
             role = "fixed"
-        found[grade_id] = SourceCell(grade_id, cell.cell_type, role, index)
+        found[grade_id] = SourceCell(grade_id, cell["cell_type"], role, index)
     return found
+
+
+def read_source_notebook(path):
+    """An instructor's notebook (source/ or release/, nbformat 4) as a JSON dict, with each
+    cell's source joined into one string."""
+    with open(path, encoding="utf-8") as handle:
+        notebook = json.load(handle)
+    for cell in notebook["cells"]:
+        cell["source"] = _source_text(cell.get("source", ""))
+    return notebook
 
 
 def max_notebook_bytes(course):

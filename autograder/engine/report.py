@@ -19,7 +19,8 @@ from autograder.engine.diagnosis import diagnose
 
 FLAG_OUTCOMES = ("timeout", "memory", "crashed", "forbidden-call")
 OUTCOME_COLOURS = {"passed": "#2da44e", "failed": "#cf222e", "error": "#fb8f44", "timeout": "#8250df",
-                   "memory": "#bf3989", "crashed": "#6e7781", "forbidden-call": "#0969da"}
+                   "memory": "#bf3989", "crashed": "#6e7781", "forbidden-call": "#0969da",
+                   "unanswered": "#d0d7de"}
 SLOWEST = 10
 COMMON_MISTAKES = 15
 

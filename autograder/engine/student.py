@@ -5,20 +5,25 @@ the result as plain data. A SymPy answer comes back as text and is rebuilt here 
 parser (`parse_expression`): never `sympify`, never `eval`.
 """
 import ast
-
-import sympy as sp
+import functools
 
 from autograder.engine.sandbox import StudentError
 from autograder.inside.wire import ExpressionText, Handle
 
 MAX_EXPRESSION_CHARS = 20_000
 MAX_EXPRESSION_NODES = 5_000
-_FUNCTIONS = {name: getattr(sp, name) for name in (
-    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "Abs", "Max", "Min",
-    "sign", "Heaviside", "factorial", "binomial", "Rational", "KroneckerDelta")}
-_CONSTANTS = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo}
+_FUNCTION_NAMES = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "Abs", "Max",
+                   "Min", "sign", "Heaviside", "factorial", "binomial", "Rational", "KroneckerDelta")
 _OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+
+
+@functools.cache
+def _sympy():
+    """SymPy, imported on first use: half a second of a worker's start that suites without
+    symbolic questions need not pay."""
+    import sympy
+    return sympy
 
 
 class Student:
@@ -47,6 +52,7 @@ class Student:
         """The SymPy expression (or list of them) bound to `name`, rebuilt with `symbols`:
         {"z0": {"real": True}, ...} - symbol names and their assumptions."""
         value = self._run.get(name)
+        sp = _sympy()
         made = {s: sp.Symbol(s, **assumptions) for s, assumptions in symbols.items()}
         if isinstance(value, (list, tuple)):
             return [_expression_of(v, name, made) for v in value]
@@ -66,7 +72,7 @@ class RemoteFunction:
 
 def _expression_of(value, name, symbols):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return sp.nsimplify(value)
+        return _sympy().nsimplify(value)
     if not isinstance(value, ExpressionText):
         kind = value.type_name if isinstance(value, Handle) else type(value).__name__
         raise StudentError("error", f"{name} should be a SymPy expression, but it is a {kind}")
@@ -91,13 +97,14 @@ def parse_expression(text, symbols):
 
 
 def _build(node, symbols):
+    sp = _sympy()
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return sp.Integer(node.value) if type(node.value) is int else sp.Float(node.value)
     if isinstance(node, ast.Name):
         if node.id in symbols:
             return symbols[node.id]
-        if node.id in _CONSTANTS:
-            return _CONSTANTS[node.id]
+        if node.id in ("pi", "E", "I", "oo"):
+            return getattr(sp, node.id)
         allowed = ", ".join(sorted(symbols))
         raise ValueError(f"unknown name {node.id!r} (use only the symbols {allowed})")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -111,6 +118,6 @@ def _build(node, symbols):
             raise ValueError("exponent too large")
         return base ** exponent
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id in _FUNCTIONS and not node.keywords):
-        return _FUNCTIONS[node.func.id](*(_build(a, symbols) for a in node.args))
+            and node.func.id in _FUNCTION_NAMES and not node.keywords):
+        return getattr(sp, node.func.id)(*(_build(a, symbols) for a in node.args))
     raise ValueError(f"unsupported part of a formula: {ast.unparse(node)[:80]!r}")

@@ -1,8 +1,14 @@
 """Runs an assignment's hidden pytest suite against submissions.
 
-pytest collects the suite once per worker; then, for each submission, every collected test
-runs with the `student` fixture bound to that submission's sandboxed run. Tests, references
-and expected values stay in this (trusted) process; the sandbox only ever sees the calls.
+pytest collects the suite once per worker (importing the test modules, with its assertion
+rewriting); then, for each submission, every collected test runs with the `student` fixture
+bound to that submission's sandboxed run. Tests, references and expected values stay in this
+(trusted) process; the sandbox only ever sees the calls.
+
+A test that needs nothing from pytest but the `student` fixture (no other fixture, no
+parametrisation, no skip/xfail mark) is called directly: pytest's per-test protocol (set-up
+and tear-down phases, reports, hooks) costs more than most hidden tests themselves. Any other
+test goes through pytest's full protocol.
 """
 import copy
 import functools
@@ -11,27 +17,34 @@ import importlib
 import inspect
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
 
 import pytest
+from _pytest.outcomes import OutcomeException
 from _pytest.runner import runtestprotocol
 
 from autograder.engine.forbidden import forbidden_calls_in, names_defined
 from autograder.engine.notebooks import NotebookError, read_submission
 from autograder.engine.sandbox import SandboxedRun, SandboxUnavailable, StudentError
 from autograder.engine.student import Student
+from autograder.engine.unanswered import MESSAGE as UNANSWERED_MESSAGE, unanswered_questions
 
-PASSED, FAILED, FORBIDDEN = "passed", "failed", "forbidden-call"
+PASSED, FAILED, FORBIDDEN, UNANSWERED = "passed", "failed", "forbidden-call", "unanswered"
+_NOT_DIRECT = ("skip", "skipif", "xfail", "usefixtures")  # marks that need pytest's protocol
 
 
 class HiddenSuite:
-    """The pytest plugin: `run(jobs, on_result)` grades each job and hands back its result."""
+    """The pytest plugin: `run(jobs, on_result)` grades each job and hands back its result.
+    With `skip_unanswered`, the tests of a question left at the starter code are not run
+    (see unanswered.py); `course validate` turns it off to prove that this is sound."""
 
-    def __init__(self, assignment, zygote, jobs, on_result):
+    def __init__(self, assignment, zygote, jobs, on_result, skip_unanswered=True):
         self.assignment, self.zygote = assignment, zygote
         self.jobs, self.on_result = jobs, on_result
+        self.skip_unanswered = skip_unanswered
         self.current = None
         self.collection_errors = []
         self._excinfo = {}
@@ -89,28 +102,61 @@ class HiddenSuite:
             result.update(status="ungraded", reason=str(error))
             return _finish(result, self.assignment, started)
         result["problems"] = notebook.problems
-        flagged = self._forbidden(notebook)
+        settled = self._settled_without_running(notebook)
         try:
-            self._run_tests(result, notebook, flagged, items, tests)
+            self._run_tests(result, notebook, settled, items, tests)
             result["isolation"] = self.zygote.isolation  # known once the zygote has reported
         except SandboxUnavailable as error:
             result.update(status="ungraded", reason=f"the sandbox failed: {error}", tests=[])
         return _finish(result, self.assignment, started)
 
-    def _run_tests(self, result, notebook, flagged, items, tests):
+    def _settled_without_running(self, notebook):
+        """question -> outcome of all its tests, for questions decided by reading the notebook:
+        a forbidden call, or (with skip_unanswered) the starter code left as it was."""
+        settled = {question: {"outcome": FORBIDDEN, "message": "uses " + ", ".join(calls) +
+                              ", which does the work this question asks you to implement"}
+                   for question, calls in self._forbidden(notebook).items()}
+        if self.skip_unanswered:
+            for question in unanswered_questions(notebook, self.assignment):
+                settled.setdefault(question, {"outcome": UNANSWERED, "message": UNANSWERED_MESSAGE})
+        return settled
+
+    def _run_tests(self, result, notebook, settled, items, tests):
+        if all(test["question"] in settled for test in tests):  # nothing to run: no process
+            result["tests"] = [{**test, **settled[test["question"]], "detail": "", "seconds": 0.0,
+                                "earned": 0} for test in tests]
+            return
         with SandboxedRun(self.zygote, notebook.cells) as run:
             self.current = Student(run)
             for index, (item, test) in enumerate(zip(items, tests)):
-                if test["question"] in flagged:
-                    outcome = {"outcome": FORBIDDEN,
-                               "message": "uses " + ", ".join(flagged[test["question"]]) +
-                               ", which does the work this question asks you to implement"}
+                if test["question"] in settled:
+                    outcome = {**settled[test["question"]], "detail": "", "seconds": 0.0}
+                elif test["direct"]:
+                    outcome = self._call_directly(item)
                 else:
                     outcome = self._run_item(item, items[index + 1] if index + 1 < len(items) else None)
                 earned = test["points"] if outcome["outcome"] == PASSED else 0
-                result["tests"].append({**test, **outcome, "earned": earned})
+                result["tests"].append({k: v for k, v in test.items() if k != "direct"}
+                                       | outcome | {"earned": earned})
             result["cells"] = run.cell_outcomes
         self.current = None
+
+    def _call_directly(self, item):
+        """Run a test that needs only the `student` fixture as a plain call."""
+        started = time.monotonic()
+        try:
+            item.obj(student=self.current)
+        except SandboxUnavailable:
+            raise
+        except StudentError as error:
+            return {"outcome": error.kind, "message": error.message, "seconds": _since(started),
+                    "detail": _failure_detail(error)}
+        except (Exception, OutcomeException) as error:  # a wrong value, or the test's own error
+            # The assertion text may show expected values, so it stays in `detail`
+            # (instructors only); students see the test's description.
+            return {"outcome": FAILED, "message": "", "seconds": _since(started),
+                    "detail": _failure_detail(error)}
+        return {"outcome": PASSED, "message": "", "detail": "", "seconds": _since(started)}
 
     def _forbidden(self, notebook):
         defined = names_defined(source for _, source in notebook.cells)
@@ -130,6 +176,8 @@ class HiddenSuite:
             return {"outcome": PASSED, "message": "", "detail": "", "seconds": seconds}
         excinfo = self._excinfo.pop(item.nodeid, None)
         detail = next((str(r.longrepr)[-3000:] for r in reports if r.failed), "")
+        if excinfo is not None and isinstance(excinfo.value, SandboxUnavailable):
+            raise excinfo.value
         if excinfo is not None and isinstance(excinfo.value, StudentError):
             error = excinfo.value
             return {"outcome": error.kind, "message": error.message, "detail": detail,
@@ -203,8 +251,21 @@ def _describe_item(item):
     if question is None or points is None:
         raise RuntimeError(f"hidden test {item.nodeid} needs question(...) and points(...) marks")
     doc = (getattr(item, "function", None).__doc__ or item.name).strip()
+    direct = (type(item) is pytest.Function and set(item.fixturenames) <= {"student"}
+              and not hasattr(item, "callspec") and not any(item.get_closest_marker(m) for m in _NOT_DIRECT))
     return {"test": item.name, "question": question.args[0], "points": float(points.args[0]),
-            "description": doc.split("\n\n")[0].replace("\n", " ")}
+            "description": doc.split("\n\n")[0].replace("\n", " "), "direct": direct}
+
+
+def _failure_detail(error):
+    """A failed test as pytest's native style shows it: the traceback from the test function
+    down (this module's frame left out), then the exception and its message."""
+    lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
+    return "".join(lines)[-3000:]
+
+
+def _since(started):
+    return round(time.monotonic() - started, 4)
 
 
 def _finish(result, assignment, started):

@@ -80,6 +80,17 @@ def variant_notebook(assignment, variants):
     return notebook
 
 
+def starter_notebook(assignment, question):
+    """The solution with one question's answer cell put back to the release's starter code."""
+    from autograder.engine.unanswered import release_answers
+    grade_id = f"{question}_answer"
+    notebook = solution_notebook(assignment)
+    for cell in notebook.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = release_answers(assignment)[grade_id]
+    return notebook
+
+
 def cheating_notebook(assignment):
     """The release stub answering 0.0 everywhere, plus a cell that monkeypatches numpy's and
     torch's testing helpers: under a grader that shares the student's process, full marks."""

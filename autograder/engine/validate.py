@@ -15,8 +15,9 @@ from autograder.engine.diagnosis import mutant_entries, save_signatures
 from autograder.engine.notebooks import parse_cells
 from autograder.engine.release import ReleaseError, find_leaks, release_drift
 from autograder.engine.sandbox import Limits, SandboxedRun, StudentError, Zygote
-from autograder.engine.synthetic import (cheating_notebook, solution_notebook, stub_notebook,
-                                         variant_notebook, write_batch)
+from autograder.engine.synthetic import (cheating_notebook, solution_notebook, starter_notebook,
+                                         stub_notebook, variant_notebook, write_batch)
+from autograder.engine.unanswered import release_answers
 from autograder.engine.variants import ALTERNATIVE, MUTANT, load_variants
 
 
@@ -67,8 +68,14 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
     report.verdicts.append(Verdict("release", "no leaks", not leaks, expected="nothing secret in release/", detail="; ".join(leaks)))
     variants = load_variants(assignment.material_dir)
     notebooks = {"solution": solution_notebook(assignment), "cheat": cheating_notebook(assignment)}
+    starters = []
     if not leaks:
         notebooks["stub"] = stub_notebook(assignment)
+        # Grading skips a question left at its starter code; each one is run here, alone in
+        # the solution, to prove that running it would have scored 0 too.
+        starters = [q for q in assignment.autograded_questions if f"{q}_answer" in release_answers(assignment)]
+        for question in starters:
+            notebooks[f"starter--{question}"] = starter_notebook(assignment, question)
     for variant in variants:
         notebooks[f"{variant.kind}--{variant.name}"] = variant_notebook(assignment, [variant])
     repeated = ["solution"] + [f"{MUTANT}--{v.name}" for v in variants if v.kind == MUTANT][::4][:REPEATED]
@@ -78,9 +85,10 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
         paths = write_batch(notebooks, Path(folder), assignment.name)
         submissions = [(p.parent.parent.name, p) for p in paths]
         results = grade_batch(assignment.course, assignment, submissions, workers, limits,
-                              use_bwrap, out=io.StringIO(), keep_results=False)
+                              use_bwrap, out=io.StringIO(), keep_results=False, skip_unanswered=False)
     by_name = {r["student"]: r for r in results}
     report.verdicts += _judge_reference_runs(by_name)
+    report.verdicts += [_judge_starter(q, by_name[f"starter--{q}"]) for q in starters]
     report.verdicts += [_judge_variant(v, by_name[f"{v.kind}--{v.name}"]) for v in variants]
     report.mutation_scores = _mutation_scores(assignment, variants, report.verdicts)
     report.mutants = mutant_entries(variants, {v.name: by_name[f"{v.kind}--{v.name}"] for v in variants})
@@ -130,7 +138,8 @@ def _release_verdicts(assignment, use_bwrap):
                         expected="regenerated release identical", detail="; ".join(drift))]
     if not (assignment.release_dir / "checks.py").is_file():
         return verdicts + [Verdict("checks", "public checks", False, detail="release has no checks.py")]
-    zygote = Zygote(Limits(call_seconds=30), use_bwrap=use_bwrap).start()
+    zygote = Zygote(Limits(call_seconds=30), use_bwrap=use_bwrap,
+                    preload=assignment.sandbox_preload).start()
     try:
         for kind, notebook, want in (("solution", solution_notebook(assignment), True),
                                      ("stub", stub_notebook(assignment), False)):
@@ -194,6 +203,16 @@ def _judge_reference_runs(by_name):
                             cheat.get("status") == "graded" and cheat["total"] == 0, _score(cheat),
                             "zero"))
     return verdicts
+
+
+def _judge_starter(question, result):
+    earned = result.get("scores", {}).get(question, 0.0)
+    ran = [t for t in result.get("tests", []) if t["question"] == question]
+    ok = result.get("status") == "graded" and earned == 0 and bool(ran)
+    return Verdict("stub", f"starter code of {question} alone", ok,
+                   f"{earned:g}/{result.get('max_scores', {}).get(question, 0):g}", f"0 on {question}",
+                   "" if ok else "passed: " + ", ".join(t["test"] for t in ran if t["outcome"] == "passed"),
+                   question)
 
 
 def _judge_variant(variant, result):
