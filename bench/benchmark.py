@@ -203,7 +203,8 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
     from autograder.engine.batch import grade_batch
     from autograder.engine.sandbox import Zygote
     started = time.monotonic()
-    zygote = Zygote(limits, use_bwrap=use_bwrap, preload=assignment.sandbox_preload).start()
+    zygote = Zygote(limits, use_bwrap=use_bwrap, preload=assignment.sandbox_preload,
+                        warm_cells=assignment.sandbox_warm_cells).start()
     zygote.wait_ready()
     zygote_seconds = time.monotonic() - started
     zygote.close()
@@ -217,11 +218,29 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
 
 
 def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
+    """(results, wall seconds, share of the machine's CPU time that was busy meanwhile)."""
     from autograder.engine.batch import grade_batch
+    busy_before = _cpu_ticks()
     started = time.monotonic()
     results = grade_batch(course, assignment, submissions, workers=workers, limits=limits,
                           use_bwrap=use_bwrap, out=_sink(), keep_results=False)
-    return results, time.monotonic() - started
+    seconds = time.monotonic() - started
+    busy_after = _cpu_ticks()
+    busy = None
+    if busy_before and busy_after and busy_after[1] > busy_before[1]:
+        busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
+    return results, seconds, busy
+
+
+def _cpu_ticks():
+    """(busy, total) jiffies of all cores from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def account(submissions, results):
@@ -416,6 +435,8 @@ def report_lines(figures, comparison, kinds, nbgrader_results):
     lines.append("  median per notebook by kind: " + ", ".join(
         f"{k} {v:.3f} s" for k, v in e["median_s_by_kind"].items()))
     lines.append(f"  steady state (wall minus one worker start): {e['steady_per_second']:.2f} notebooks/s")
+    if e.get("cpu_busy") is not None:
+        lines.append(f"  CPU busy during the engine's run: {100 * e['cpu_busy']:.0f}% of {f['cores']} cores")
     a = f["accounted"]
     lines.append(f"  accounted for: {a['results']}/{a['submissions']} "
                  f"({a['graded']} graded, {a['ungraded']} ungraded with a reason; "
@@ -531,7 +552,7 @@ def main(argv=None):
         figures["startup"] = measure_startup(course, assignment, first_correct, limits, use_bwrap)
         print(f"engine: grading {len(submissions)} with {workers} workers ...", file=sys.stderr,
               flush=True)
-        results, seconds = run_engine(course, assignment, submissions, workers, limits, use_bwrap)
+        results, seconds, busy = run_engine(course, assignment, submissions, workers, limits, use_bwrap)
         per_notebook = [r.get("seconds", 0.0) for r in results]
         steady = max(seconds - figures["startup"]["worker_start_s"], 1e-9)
         figures["engine"] = {
@@ -541,7 +562,8 @@ def main(argv=None):
             "steady_per_second": round(len(results) / steady, 3),
             "median_s": round(statistics.median(per_notebook), 4),
             "p90_s": round(_percentile(per_notebook, 0.9), 4),
-            "max_s": round(max(per_notebook), 4)}
+            "max_s": round(max(per_notebook), 4),
+            "cpu_busy": None if busy is None else round(busy, 3)}
         by_kind = {}
         for r in results:
             by_kind.setdefault(kinds[r["student"]][0], []).append(r.get("seconds", 0.0))

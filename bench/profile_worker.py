@@ -97,7 +97,8 @@ def main(argv=None):
 
         marks = {}
         started = time.perf_counter()
-        zygote = Zygote(preload=assignment.sandbox_preload).start()
+        zygote = Zygote(preload=assignment.sandbox_preload,
+                        warm_cells=assignment.sandbox_warm_cells).start()
         zygote.wait_ready()
         marks["zygote"] = time.perf_counter() - started
 
@@ -140,7 +141,7 @@ def main(argv=None):
           + ", ".join(f"{name} {1000 * sum(v) / n:.1f}" for name, v in cells))
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(options.cprofile)
+        pstats.Stats(profile, stream=out).sort_stats(*__import__("os").environ.get("PSORT", "cumulative").split(",")).print_stats(options.cprofile)
         print(out.getvalue())
 
 

@@ -146,10 +146,12 @@ def _apply_stamp(result, fresh):
 
 
 def grade_batch(course, assignment, submissions, workers=None, limits=None, use_bwrap=None,
-                out=sys.stderr, keep_results=True, skip_unanswered=True):
+                out=sys.stderr, keep_results=True, skip_unanswered=True, verify_oracles=False):
     """Grade `submissions` [(student, path)]; returns results in the same order. With
     `keep_results`, each result is written to autograded/ as soon as it arrives; with
-    `skip_unanswered`, questions left at the starter code are not run (see unanswered.py)."""
+    `skip_unanswered`, questions left at the starter code are not run (see unanswered.py);
+    with `verify_oracles`, every reference answer is checked against its oracle
+    (hidden.cross_checked)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
     _idle_deaths[0] = 0
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
@@ -160,7 +162,8 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     for job in jobs:
         job_queue.put(job)
     config = {"root": str(course.root), "assignment": assignment.name, "limits": limits,
-              "use_bwrap": use_bwrap, "skip_unanswered": skip_unanswered}
+              "use_bwrap": use_bwrap, "skip_unanswered": skip_unanswered,
+              "verify_oracles": verify_oracles}
     pool = {}
 
     def start_worker(index):
@@ -256,7 +259,8 @@ def _worker(config, job_queue, result_queue):
     try:
         assignment = Course(config["root"]).assignment(config["assignment"])
         zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"],
-                        preload=assignment.sandbox_preload).start()
+                        preload=assignment.sandbox_preload,
+                        warm_cells=assignment.sandbox_warm_cells).start()
     except Exception as error:
         result_queue.put({"fatal": f"a grading worker could not start: {error}"})
         return
@@ -270,7 +274,8 @@ def _worker(config, job_queue, result_queue):
         result_queue.put({"worker": name, "result": result})
 
     try:
-        HiddenSuite(assignment, zygote, jobs(), on_result, config["skip_unanswered"]).run()
+        HiddenSuite(assignment, zygote, jobs(), on_result, skip_unanswered=config["skip_unanswered"],
+                    verify_oracles=config["verify_oracles"]).run()
     except Exception as error:
         result_queue.put({"fatal": str(error)})
     finally:

@@ -85,6 +85,21 @@ class Assignment:
                         modules.append(top)
         return ",".join(modules + ["warmup"])
 
+    @cached_property
+    def sandbox_warm_cells(self):
+        """The release's fixed code cells (setup, demos): public code the zygote runs once
+        before forking, so that children find the caches it fills already warm."""
+        from autograder.engine.notebooks import read_source_notebook
+        release = self.release_dir / f"{self.name}.ipynb"
+        if not release.is_file():
+            return []
+        cells = []
+        for cell in read_source_notebook(release)["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and not (meta.get("solution") or meta.get("grade")):
+                cells.append(cell["source"])
+        return cells
+
     @property
     def autograded_questions(self):
         return [c.grade_id for c in self.graded_cells if c.kind == "autograded"]

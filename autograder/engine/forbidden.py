@@ -8,14 +8,20 @@ unless the notebook or the answer binds that name itself (a student's own `logsu
 local variable `grad`, are fine).
 """
 import ast
+import functools
 
 
 def forbidden_calls_in(source, forbidden, defined_names=frozenset()):
     """Sorted dotted names from `forbidden` that `source` calls or imports."""
+    return list(_forbidden_calls(source, tuple(sorted(forbidden)), frozenset(defined_names)))
+
+
+@functools.lru_cache(maxsize=4096)  # many answers are the same in many submissions
+def _forbidden_calls(source, forbidden, defined_names):
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return []
+    except (SyntaxError, ValueError):
+        return ()
     by_last = {}
     for dotted in forbidden:
         by_last.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
@@ -31,7 +37,7 @@ def forbidden_calls_in(source, forbidden, defined_names=frozenset()):
         else:
             continue
         found.update(by_last.get(name, ()))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def _bound_names(tree):
@@ -51,13 +57,20 @@ def names_defined(sources):
     """Function, class and variable names that the notebook's code defines at top level."""
     names = set()
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        names |= _top_level_names(source)
     return names
+
+
+@functools.lru_cache(maxsize=4096)  # most cells are the same in every submission
+def _top_level_names(source):
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(names)

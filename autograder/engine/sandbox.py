@@ -106,10 +106,11 @@ def _python_trees():
 class Zygote:
     """A warm interpreter inside the sandbox that forks one child per submission."""
 
-    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup"):
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=()):
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload
+        self.warm_cells = list(warm_cells)  # public code the zygote runs once (zygote.warm_up)
         self.process = self.ctrl = self.info = None
         self.starts = 0
         self.scratch = None
@@ -147,6 +148,11 @@ class Zygote:
         theirs.close()
         self.ctrl = ours
         self.info = None
+        try:  # read by the zygote once its imports are done
+            self.ctrl.settimeout(30)
+            wire.send(self.ctrl, {"op": "warm", "cells": self.warm_cells})
+        except OSError:
+            pass  # a zygote that died at once: wait_ready says why
         return self
 
     def wait_ready(self):

@@ -26,6 +26,7 @@ import pytest
 from _pytest.outcomes import OutcomeException
 from _pytest.runner import runtestprotocol
 
+from autograder.engine import hidden
 from autograder.engine.forbidden import forbidden_calls_in, names_defined
 from autograder.engine.notebooks import NotebookError, read_submission
 from autograder.engine.sandbox import SandboxedRun, SandboxUnavailable, StudentError
@@ -39,12 +40,14 @@ _NOT_DIRECT = ("skip", "skipif", "xfail", "usefixtures")  # marks that need pyte
 class HiddenSuite:
     """The pytest plugin: `run(jobs, on_result)` grades each job and hands back its result.
     With `skip_unanswered`, the tests of a question left at the starter code are not run
-    (see unanswered.py); `course validate` turns it off to prove that this is sound."""
+    (see unanswered.py); `course validate` turns it off to prove that this is sound, and turns
+    `verify_oracles` on to check every reference answer against its oracle."""
 
-    def __init__(self, assignment, zygote, jobs, on_result, skip_unanswered=True):
+    def __init__(self, assignment, zygote, jobs, on_result, skip_unanswered=True,
+                 verify_oracles=False):
         self.assignment, self.zygote = assignment, zygote
         self.jobs, self.on_result = jobs, on_result
-        self.skip_unanswered = skip_unanswered
+        self.skip_unanswered, self.verify_oracles = skip_unanswered, verify_oracles
         self.current = None
         self.collection_errors = []
         self._excinfo = {}
@@ -52,6 +55,7 @@ class HiddenSuite:
     def run(self):
         _not_dumpable()
         memoize_reference(self.assignment)
+        hidden.ORACLES["verify"] = self.verify_oracles
         args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider", "-p", "no:stepwise",
                 "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging",
                 "--rootdir", str(self.assignment.material_dir)]
@@ -212,8 +216,22 @@ def _memoized(fn, capacity=4096):
             if len(answers) >= capacity:
                 answers.clear()
             answers[key] = fn(*args, **kwargs)
-        return copy.deepcopy(answers[key])
+        return _copied(answers[key])
     return wrapper
+
+
+def _copied(value):
+    """A copy of a reference answer that a test may modify: deepcopy, faster for the usual
+    numbers, arrays and containers of them."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
+        return value
+    if type(value) is np.ndarray and value.dtype.kind in "biufc":
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_copied(v) for v in value)
+    if type(value) is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    return copy.deepcopy(value)
 
 
 def _fingerprint(value):

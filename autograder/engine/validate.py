@@ -85,7 +85,8 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
         paths = write_batch(notebooks, Path(folder), assignment.name)
         submissions = [(p.parent.parent.name, p) for p in paths]
         results = grade_batch(assignment.course, assignment, submissions, workers, limits,
-                              use_bwrap, out=io.StringIO(), keep_results=False, skip_unanswered=False)
+                              use_bwrap, out=io.StringIO(), keep_results=False, skip_unanswered=False,
+                              verify_oracles=True)
     by_name = {r["student"]: r for r in results}
     report.verdicts += _judge_reference_runs(by_name)
     report.verdicts += [_judge_starter(q, by_name[f"starter--{q}"]) for q in starters]
@@ -139,7 +140,7 @@ def _release_verdicts(assignment, use_bwrap):
     if not (assignment.release_dir / "checks.py").is_file():
         return verdicts + [Verdict("checks", "public checks", False, detail="release has no checks.py")]
     zygote = Zygote(Limits(call_seconds=30), use_bwrap=use_bwrap,
-                    preload=assignment.sandbox_preload).start()
+                    preload=assignment.sandbox_preload, warm_cells=assignment.sandbox_warm_cells).start()
     try:
         for kind, notebook, want in (("solution", solution_notebook(assignment), True),
                                      ("stub", stub_notebook(assignment), False)):

@@ -3,6 +3,7 @@ per submission. Only this folder (`autograder/inside/`) is visible in the sandbo
 knows the hidden tests, the references or the scores.
 
 Control protocol (on the socket given by --ctrl-fd, frames of `wire`):
+    -> {"op": "warm", "cells": [...]}     (first, once) <- {"ready": True, ...}
     -> {"op": "spawn", "limits": {...}}   <- one byte carrying the child's socket fd, then
                                              {"pid": ..., "workdir": ...}
     -> {"op": "kill", "pid": ...}         <- {"status": ..., "signal": ...}
@@ -10,6 +11,7 @@ Child protocol (on its own socket): see `Child.serve`.
 """
 import argparse
 import builtins
+import gc
 import importlib
 import io
 import math
@@ -43,9 +45,18 @@ def main():
     options = parser.parse_args()
     ctrl = socket.socket(fileno=options.ctrl_fd)
     preloaded = preload(options.preload.split(","))
+    try:
+        first = wire.receive(ctrl, MAX_MESSAGE)
+    except EOFError:
+        return
+    warmed = warm_up(first.get("cells", [])) if first.get("op") == "warm" else 0
+    gc.collect()
+    gc.freeze()  # the collector never walks (so never copies, page by page) these in a child
+    huge = back_heap_with_huge_pages()
     _not_dumpable()  # children cannot read this process's memory through /proc
     wire.send(ctrl, {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
-                     "python": sys.version.split()[0], "seccomp": seccomp_works()})
+                     "python": sys.version.split()[0], "seccomp": seccomp_works(),
+                     "warmed_cells": warmed, "huge_pages_mb": huge})
     workdirs = {}
     while True:
         try:
@@ -73,6 +84,67 @@ def preload(names):
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)  # one worker per core: no oversubscription
     return loaded
+
+
+def warm_up(cells, seconds=5.0):
+    """Run the assignment's fixed cells (setup, demos: public code of the release) once, in a
+    scratch namespace that is then dropped. Each child runs them again from scratch, but finds
+    SymPy's caches and numpy's lazily built tables already filled (SymPy's derivation set-up:
+    9 ms per child instead of 30). Errors are ignored (a demo may need a student's function);
+    the whole warm-up stops after `seconds`. Returns how many cells ran to the end."""
+    def stop(*_):
+        raise TimeoutError
+    namespace, ran = {"__name__": "__warmup__"}, 0
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        for source in cells:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    exec(compile(source, "<warm-up>", "exec"), namespace)
+                ran += 1
+            except TimeoutError:
+                break
+            except BaseException:
+                continue
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.stdout, sys.stderr = stdout, stderr
+    namespace.clear()
+    return ran
+
+
+def back_heap_with_huge_pages():
+    """Move this process's private writable memory (about 180 MB once torch is imported) onto
+    2 MB pages (madvise MADV_COLLAPSE, Linux 6.1+): every fork then copies a few hundred
+    page-table entries instead of some 45,000, and every child's exit frees as few. That is
+    five times cheaper per submission (about 3 ms instead of 15). Returns the MB moved; 0 where
+    the kernel cannot (older kernels, transparent huge pages off), which changes only speed."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        with open("/proc/self/maps") as maps:
+            lines = maps.readlines()
+    except (OSError, AttributeError):
+        return 0
+    huge, moved = 1 << 21, 0
+    for line in lines:
+        fields = line.split()
+        perms, path = fields[1], (fields[5] if len(fields) > 5 else "")
+        if "w" not in perms or "p" not in perms or (path and path != "[heap]"):
+            continue  # only anonymous private memory: the heap and malloc's arenas
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        low, high = (low + huge - 1) & ~(huge - 1), high & ~(huge - 1)
+        if high > low:
+            libc.madvise(low, high - low, 14)  # MADV_HUGEPAGE: allowed to use huge pages
+            if libc.madvise(low, high - low, 25) == 0:  # MADV_COLLAPSE: now
+                moved += high - low
+    return moved >> 20
 
 
 def _not_dumpable():

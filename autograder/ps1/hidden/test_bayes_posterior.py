@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("bayes_posterior")
@@ -15,7 +15,7 @@ def test_matches_bayes_rule(student):
         likelihood = rng.uniform(0.01, 1.0, size=K)
         got = np.asarray(student.bayes_posterior(prior, likelihood), dtype=float)
         assert got.shape == (K,), f"shape {got.shape}, expected {(K,)}"
-        np.testing.assert_allclose(got, ref.bayes_posterior(prior, likelihood), rtol=1e-6, atol=1e-12)
+        assert_allclose(got, ref.bayes_posterior(prior, likelihood), rtol=1e-6, atol=1e-12)
 
 
 @points(1)
@@ -28,11 +28,11 @@ def test_distribution_proportional_to_prior_times_likelihood(student):
     likelihood = rng.uniform(0.05, 0.9, size=8)
     got = np.asarray(student.bayes_posterior(prior, likelihood), dtype=float)
     assert got.shape == (8,)
-    np.testing.assert_allclose(got.sum(), 1.0, rtol=0, atol=1e-9)
+    assert_allclose(got.sum(), 1.0, rtol=0, atol=1e-9)
     assert got[2] == 0.0
     ratio = got / (prior * likelihood + 1e-300)
     keep = prior > 0
-    np.testing.assert_allclose(ratio[keep], ratio[keep][0], rtol=1e-6)
+    assert_allclose(ratio[keep], ratio[keep][0], rtol=1e-6)
 
 
 @points(1)
@@ -45,4 +45,4 @@ def test_likelihood_scale_does_not_matter(student):
     for scale in (1e-200, 3e5):
         got = np.asarray(student.bayes_posterior(prior, likelihood * scale), dtype=float)
         assert got.shape == (5,)
-        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12, err_msg=f"scale={scale}")
+        assert_allclose(got, want, rtol=1e-6, atol=1e-12, err_msg=f"scale={scale}")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("bernoulli_log_likelihood")
@@ -21,7 +21,7 @@ def test_matches_sum_of_log_probabilities(student):
         x = (rng.random(n) < rng.uniform(0.2, 0.8)).astype(np.int64)
         for data in (x, x.astype(float)):
             got = as_number(student.bernoulli_log_likelihood(theta, data))
-            np.testing.assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-6,
+            assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-6,
                                        err_msg=f"n={n}, theta={theta}, dtype={data.dtype}")
 
 
@@ -47,5 +47,5 @@ def test_long_sequence_stays_finite(student):
     x = (rng.random(4000) < 0.3).astype(np.int64)
     for theta in (0.3, 0.9, 1e-4):
         got = as_number(student.bernoulli_log_likelihood(theta, x))
-        np.testing.assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-6,
+        assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-6,
                                    err_msg=f"theta={theta}")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("bernoulli_mle")
@@ -20,7 +20,7 @@ def test_matches_closed_form(student):
     for n, p in ((23, 0.3), (100, 0.75), (7, 0.5)):
         x = (rng.random(n) < p).astype(np.int64)
         got = as_number(student.bernoulli_mle(x))
-        np.testing.assert_allclose(got, ref.bernoulli_mle(x), rtol=1e-9)
+        assert_allclose(got, ref.bernoulli_mle(x), rtol=1e-9)
 
 
 @points(1)
@@ -28,4 +28,4 @@ def test_all_heads_all_tails_single_flip(student):
     "The estimate for all heads, all tails and a single flip is the value that makes the data most likely."
     for x in (np.ones(8), np.zeros(5), np.array([1]), np.array([0, 1, 1])):
         got = as_number(student.bernoulli_mle(x.astype(np.int64)))
-        np.testing.assert_allclose(got, ref.bernoulli_mle(x), rtol=1e-9, atol=1e-12, err_msg=str(x))
+        assert_allclose(got, ref.bernoulli_mle(x), rtol=1e-9, atol=1e-12, err_msg=str(x))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("conditional")
@@ -18,7 +18,7 @@ def test_matches_definition(student):
         P = joint(rng, shape)
         got = np.asarray(student.conditional(P), dtype=float)
         assert got.shape == shape, f"shape {got.shape}, expected {shape}"
-        np.testing.assert_allclose(got, ref.conditional(P), rtol=1e-5, atol=1e-8)
+        assert_allclose(got, ref.conditional(P), rtol=1e-5, atol=1e-8)
 
 
 @points(1)
@@ -28,7 +28,7 @@ def test_rows_sum_to_one(student):
     got = np.asarray(student.conditional(P), dtype=float)
     assert got.shape == P.shape
     assert np.all(got >= 0)
-    np.testing.assert_allclose(np.sum(got, axis=1), np.ones(7), rtol=0, atol=1e-6)
+    assert_allclose(np.sum(got, axis=1), np.ones(7), rtol=0, atol=1e-6)
 
 
 @points(1)
@@ -40,4 +40,4 @@ def test_product_rule_recovers_the_joint(student):
     P /= P.sum()
     got = np.asarray(student.conditional(P), dtype=float)
     assert got.shape == P.shape
-    np.testing.assert_allclose(got * P.sum(axis=1, keepdims=True), P, rtol=1e-5, atol=1e-10)
+    assert_allclose(got * P.sum(axis=1, keepdims=True), P, rtol=1e-5, atol=1e-10)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("expectation")
@@ -21,7 +21,7 @@ def test_probability_weighted_average(student):
         values = rng.normal(3.0, 5.0, size=K)
         probs = rng.dirichlet(np.full(K, 0.7))
         got = as_number(student.expectation(values, probs))
-        np.testing.assert_allclose(got, ref.expectation(values, probs), rtol=1e-6, atol=1e-9)
+        assert_allclose(got, ref.expectation(values, probs), rtol=1e-6, atol=1e-9)
 
 
 @points(1)
@@ -32,10 +32,10 @@ def test_point_mass_and_linearity(student):
     probs = np.zeros(6)
     probs[4] = 1.0
     got = as_number(student.expectation(values, probs))
-    np.testing.assert_allclose(got, values[4], rtol=1e-6)
+    assert_allclose(got, values[4], rtol=1e-6)
 
     probs = rng.dirichlet(np.ones(6))
     base = as_number(student.expectation(values, probs))
     moved = as_number(student.expectation(-2.5 * values + 40.0, probs))
-    np.testing.assert_allclose(moved, -2.5 * base + 40.0, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(base, ref.expectation(values, probs), rtol=1e-6, atol=1e-9)
+    assert_allclose(moved, -2.5 * base + 40.0, rtol=1e-6, atol=1e-8)
+    assert_allclose(base, ref.expectation(values, probs), rtol=1e-6, atol=1e-9)

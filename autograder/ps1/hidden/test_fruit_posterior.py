@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("fruit_posterior")
@@ -13,7 +13,7 @@ def test_notebook_tables_every_observation(student):
         for colour in range(len(ref.COLOURS)):
             got = np.asarray(student.fruit_posterior(shape, colour), dtype=float)
             assert got.shape == (len(ref.FRUITS),), f"shape {got.shape}"
-            np.testing.assert_allclose(got, ref.fruit_posterior(shape, colour), rtol=1e-6,
+            assert_allclose(got, ref.fruit_posterior(shape, colour), rtol=1e-6,
                                        atol=1e-12, err_msg=f"shape={shape}, colour={colour}")
 
 
@@ -27,6 +27,6 @@ def test_other_tables(student):
     for shape, colour in ((3, 1), (0, 4), (2, 2)):
         got = np.asarray(student.fruit_posterior(shape, colour, prior, p_shape, p_colour), dtype=float)
         assert got.shape == (3,), f"shape {got.shape}"
-        np.testing.assert_allclose(got.sum(), 1.0, rtol=0, atol=1e-9)
-        np.testing.assert_allclose(got, ref.fruit_posterior(shape, colour, prior, p_shape, p_colour),
+        assert_allclose(got.sum(), 1.0, rtol=0, atol=1e-9)
+        assert_allclose(got, ref.fruit_posterior(shape, colour, prior, p_shape, p_colour),
                                    rtol=1e-6, atol=1e-12, err_msg=f"shape={shape}, colour={colour}")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("gaussian_mle")
@@ -29,8 +29,8 @@ def test_matches_maximum_likelihood_estimates(student):
         x = rng.normal(loc, scale, size=n)
         mu, var = as_pair(student.gaussian_mle(x))
         want_mu, want_var = ref.gaussian_mle(x)
-        np.testing.assert_allclose(mu, want_mu, rtol=1e-7, atol=1e-9, err_msg=f"mu, n={n}")
-        np.testing.assert_allclose(var, want_var, rtol=1e-6, atol=1e-12, err_msg=f"var, n={n}")
+        assert_allclose(mu, want_mu, rtol=1e-7, atol=1e-9, err_msg=f"mu, n={n}")
+        assert_allclose(var, want_var, rtol=1e-6, atol=1e-12, err_msg=f"var, n={n}")
 
 
 @points(1)
@@ -39,8 +39,8 @@ def test_small_sample_variance(student):
     x = np.array([1.5, 4.0, -0.5])
     mu, var = as_pair(student.gaussian_mle(x))
     want_mu, want_var = ref.gaussian_mle(x)
-    np.testing.assert_allclose(mu, want_mu, rtol=1e-9)
-    np.testing.assert_allclose(var, want_var, rtol=1e-9)
+    assert_allclose(mu, want_mu, rtol=1e-9)
+    assert_allclose(var, want_var, rtol=1e-9)
 
 
 @points(1)
@@ -51,7 +51,7 @@ def test_shift_and_scale(student):
     mu, var = ref.gaussian_mle(x)
     mu_shift, var_shift = as_pair(student.gaussian_mle(x + 500.0))
     mu_scale, var_scale = as_pair(student.gaussian_mle(-4.0 * x))
-    np.testing.assert_allclose(mu_shift, mu + 500.0, rtol=1e-9)
-    np.testing.assert_allclose(var_shift, var, rtol=1e-6)
-    np.testing.assert_allclose(mu_scale, -4.0 * mu, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(var_scale, 16.0 * var, rtol=1e-6)
+    assert_allclose(mu_shift, mu + 500.0, rtol=1e-9)
+    assert_allclose(var_shift, var, rtol=1e-6)
+    assert_allclose(mu_scale, -4.0 * mu, rtol=1e-7, atol=1e-9)
+    assert_allclose(var_scale, 16.0 * var, rtol=1e-6)

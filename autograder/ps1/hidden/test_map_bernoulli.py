@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("map_bernoulli")
@@ -20,7 +20,7 @@ def test_coin_example_with_default_prior(student):
     "The coin example of the lesson: 7 of 10 and 700 of 1000 heads with the default prior (mean 0.5, standard deviation 0.1)."
     for heads, n in ((7, 10), (700, 1000)):
         got = as_number(student.map_bernoulli(heads, n))
-        np.testing.assert_allclose(got, ref.map_bernoulli(heads, n), rtol=0, atol=TOL,
+        assert_allclose(got, ref.map_bernoulli(heads, n), rtol=0, atol=TOL,
                                    err_msg=f"{heads} of {n}")
 
 
@@ -34,7 +34,7 @@ def test_other_priors_and_data(student):
         mu0 = float(rng.uniform(0.15, 0.85))
         sigma0 = float(rng.uniform(0.03, 0.4))
         got = as_number(student.map_bernoulli(heads, n, mu0, sigma0))
-        np.testing.assert_allclose(got, ref.map_bernoulli(heads, n, mu0, sigma0), rtol=0, atol=TOL,
+        assert_allclose(got, ref.map_bernoulli(heads, n, mu0, sigma0), rtol=0, atol=TOL,
                                    err_msg=f"{heads} of {n}, mu0={mu0}, sigma0={sigma0}")
 
 
@@ -45,7 +45,7 @@ def test_very_wide_and_very_narrow_priors_and_much_data(student):
              (612_345, 1_000_000, 0.2, 0.05)]
     for heads, n, mu0, sigma0 in cases:
         got = as_number(student.map_bernoulli(heads, n, mu0=mu0, sigma0=sigma0))
-        np.testing.assert_allclose(got, ref.map_bernoulli(heads, n, mu0, sigma0), rtol=0, atol=TOL,
+        assert_allclose(got, ref.map_bernoulli(heads, n, mu0, sigma0), rtol=0, atol=TOL,
                                    err_msg=f"{heads} of {n}, mu0={mu0}, sigma0={sigma0}")
 
 
@@ -55,5 +55,5 @@ def test_all_heads_or_all_tails(student):
     for heads, n in ((0, 10), (10, 10), (0, 4)):
         got = as_number(student.map_bernoulli(heads, n))
         assert 0.0 < got < 1.0, f"{heads} of {n}: {got}"
-        np.testing.assert_allclose(got, ref.map_bernoulli(heads, n), rtol=0, atol=TOL,
+        assert_allclose(got, ref.map_bernoulli(heads, n), rtol=0, atol=TOL,
                                    err_msg=f"{heads} of {n}")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("marginal")
@@ -19,7 +19,7 @@ def test_two_variable_table_both_axes(student):
         got = np.asarray(student.marginal(P, axis), dtype=float)
         want = ref.marginal(P, axis)
         assert got.shape == want.shape, f"axis={axis}: shape {got.shape}, expected {want.shape}"
-        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9, err_msg=f"axis={axis}")
+        assert_allclose(got, want, rtol=1e-6, atol=1e-9, err_msg=f"axis={axis}")
 
 
 @points(1)
@@ -30,7 +30,7 @@ def test_three_variable_table_and_negative_axis(student):
         got = np.asarray(student.marginal(P, axis), dtype=float)
         want = ref.marginal(P, axis)
         assert got.shape == want.shape, f"axis={axis}: shape {got.shape}, expected {want.shape}"
-        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9, err_msg=f"axis={axis}")
+        assert_allclose(got, want, rtol=1e-6, atol=1e-9, err_msg=f"axis={axis}")
 
 
 @points(1)
@@ -41,4 +41,4 @@ def test_marginal_is_a_distribution(student):
         got = np.asarray(student.marginal(joint(rng, shape), axis), dtype=float)
         assert got.shape == (shape[1 - axis],), f"shape {got.shape} for a {shape} table, axis={axis}"
         assert np.all(got >= 0)
-        np.testing.assert_allclose(np.sum(got), 1.0, rtol=0, atol=1e-6)
+        assert_allclose(np.sum(got), 1.0, rtol=0, atol=1e-6)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import points, question
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("variance")
@@ -21,7 +21,7 @@ def test_matches_definition(student):
         values = rng.normal(1.0, 4.0, size=K)
         probs = rng.dirichlet(np.full(K, 0.8))
         got = as_number(student.variance(values, probs))
-        np.testing.assert_allclose(got, ref.variance(values, probs), rtol=1e-6, atol=1e-9)
+        assert_allclose(got, ref.variance(values, probs), rtol=1e-6, atol=1e-9)
 
 
 @points(1)
@@ -33,8 +33,8 @@ def test_shift_and_scale(student):
     want = ref.variance(values, probs)
     shifted = as_number(student.variance(values + 100.0, probs))
     scaled = as_number(student.variance(-3.0 * values, probs))
-    np.testing.assert_allclose(shifted, want, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(scaled, 9.0 * want, rtol=1e-6, atol=1e-9)
+    assert_allclose(shifted, want, rtol=1e-6, atol=1e-9)
+    assert_allclose(scaled, 9.0 * want, rtol=1e-6, atol=1e-9)
 
 
 @points(1)
@@ -43,7 +43,7 @@ def test_point_mass_and_two_point_distribution(student):
     values = np.array([-4.0, 2.5, 7.0, 11.0])
     probs = np.array([0.0, 0.0, 1.0, 0.0])
     got = as_number(student.variance(values, probs))
-    np.testing.assert_allclose(got, 0.0, atol=1e-9)
+    assert_allclose(got, 0.0, atol=1e-9)
     probs = np.array([0.25, 0.0, 0.0, 0.75])
     got = as_number(student.variance(values, probs))
-    np.testing.assert_allclose(got, ref.variance(values, probs), rtol=1e-6, atol=1e-9)
+    assert_allclose(got, ref.variance(values, probs), rtol=1e-6, atol=1e-9)

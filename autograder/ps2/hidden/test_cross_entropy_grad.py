@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, cross_checked, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("cross_entropy_grad")
@@ -18,7 +18,9 @@ def test_matches_autograd(student):
     logits = rng.normal(scale=2.0, size=(5, 4))
     labels = rng.integers(0, 4, size=5)
     got = _array(student.cross_entropy_grad(logits, labels), logits.shape)
-    np.testing.assert_allclose(got, ref.cross_entropy_grad_torch(logits, labels), rtol=1e-5, atol=1e-8)
+    expected = cross_checked(ref.cross_entropy_grad(logits, labels),
+                             lambda: ref.cross_entropy_grad_torch(logits, labels))
+    assert_allclose(got, expected, rtol=1e-5, atol=1e-8)
 
 
 @points(1)
@@ -29,7 +31,7 @@ def test_matches_numerical_gradient(student):
     labels = np.array([5, 0, 2])
     numeric = ref.numerical_gradient(lambda z: ref.cross_entropy_loss(z, labels), logits)
     got = _array(student.cross_entropy_grad(logits, labels), logits.shape)
-    np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-7)
+    assert_allclose(got, numeric, rtol=1e-4, atol=1e-7)
 
 
 @points(1)
@@ -39,7 +41,7 @@ def test_rows_sum_to_zero(student):
     logits = rng.normal(scale=2.0, size=(7, 5))
     labels = rng.integers(0, 5, size=7)
     got = _array(student.cross_entropy_grad(logits, labels), logits.shape)
-    np.testing.assert_allclose(got.sum(axis=1), 0.0, atol=1e-6)
+    assert_allclose(got.sum(axis=1), 0.0, atol=1e-6)
     onehot = np.eye(5, dtype=bool)[labels]
     assert np.all(got[onehot] < 0) and np.all(got[~onehot] > 0), got
 
@@ -54,7 +56,7 @@ def test_stable_for_huge_logits(student):
     got = _array(student.cross_entropy_grad(logits, labels), logits.shape)
     assert np.all(np.isfinite(got)), got
     # Loose: float64 logits of 1e4 carry only about 1e-3 precision in float32.
-    np.testing.assert_allclose(got, ref.cross_entropy_grad(logits, labels), atol=2e-3 / 6)
+    assert_allclose(got, ref.cross_entropy_grad(logits, labels), atol=2e-3 / 6)
 
 
 @points(1)
@@ -66,5 +68,5 @@ def test_scales_with_batch_size(student):
     once = _array(student.cross_entropy_grad(logits, labels), logits.shape)
     twice = _array(student.cross_entropy_grad(np.vstack([logits, logits]), np.concatenate([labels, labels])),
                    (8, 7))
-    np.testing.assert_allclose(twice, np.vstack([once, once]) / 2, rtol=1e-6, atol=1e-10)
-    np.testing.assert_allclose(once, ref.cross_entropy_grad(logits, labels), rtol=1e-5, atol=1e-8)
+    assert_allclose(twice, np.vstack([once, once]) / 2, rtol=1e-6, atol=1e-10)
+    assert_allclose(once, ref.cross_entropy_grad(logits, labels), rtol=1e-5, atol=1e-8)

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points, number
+from autograder.engine.hidden import assert_allclose, number, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("entropy")
@@ -10,7 +10,7 @@ def test_random_distribution_in_bits(student):
     "entropy(p) of a random distribution, in bits (the default base)."
     rng = np.random.default_rng(211)
     p = rng.dirichlet(np.ones(7))
-    np.testing.assert_allclose(number(student.entropy(p)), ref.entropy(p), rtol=1e-6)
+    assert_allclose(number(student.entropy(p)), ref.entropy(p), rtol=1e-6)
 
 
 @points(1)
@@ -19,7 +19,7 @@ def test_other_bases(student):
     rng = np.random.default_rng(212)
     p = rng.dirichlet(np.ones(5) * 0.7)
     for base in [np.e, 10.0, 5.0]:
-        np.testing.assert_allclose(number(student.entropy(p, base)), ref.entropy(p, base), rtol=1e-6,
+        assert_allclose(number(student.entropy(p, base)), ref.entropy(p, base), rtol=1e-6,
                                    err_msg=f"base={base}")
 
 
@@ -32,16 +32,16 @@ def test_zero_probabilities_contribute_nothing(student):
     p /= p.sum()
     got = number(student.entropy(p))
     assert np.isfinite(got), got
-    np.testing.assert_allclose(got, ref.entropy(p), rtol=1e-6)
+    assert_allclose(got, ref.entropy(p), rtol=1e-6)
 
 
 @points(1)
 def test_uniform_and_certain_distributions(student):
     "A uniform distribution has the largest entropy; a certain outcome has none."
     uniform = np.full(6, 1 / 6)
-    np.testing.assert_allclose(number(student.entropy(uniform)), ref.entropy(uniform), rtol=1e-6)
+    assert_allclose(number(student.entropy(uniform)), ref.entropy(uniform), rtol=1e-6)
     certain = np.array([0.0, 0.0, 1.0, 0.0])
-    np.testing.assert_allclose(number(student.entropy(certain)), 0.0, atol=1e-12)
+    assert_allclose(number(student.entropy(certain)), 0.0, atol=1e-12)
 
 
 @points(1)
@@ -52,6 +52,6 @@ def test_tiny_probabilities_and_order(student):
     p[[0, 5]] = [1e-12, 3e-9]
     p /= p.sum()
     got = number(student.entropy(p))
-    np.testing.assert_allclose(got, ref.entropy(p), rtol=1e-6)
+    assert_allclose(got, ref.entropy(p), rtol=1e-6)
     shuffled = p[rng.permutation(p.size)]
-    np.testing.assert_allclose(number(student.entropy(shuffled)), got, rtol=1e-9)
+    assert_allclose(number(student.entropy(shuffled)), got, rtol=1e-9)

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points, number
+from autograder.engine.hidden import assert_allclose, number, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("perplexity")
@@ -17,7 +17,7 @@ def test_random_model(student):
     "perplexity of the log-probabilities a random model gives to a random sequence of tokens."
     rng = np.random.default_rng(311)
     lp = _sequence_log_probs(rng, 13, 11)
-    np.testing.assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
+    assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
 
 
 @points(1)
@@ -25,7 +25,7 @@ def test_uniform_model(student):
     "A model that spreads its probability evenly over V tokens has perplexity V: V effective choices."
     for vocab, length in [(37, 6), (2, 9), (1000, 4)]:
         lp = np.full(length, -np.log(vocab))
-        np.testing.assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
+        assert_allclose(number(student.perplexity(lp)), ref.perplexity(lp), rtol=1e-6)
 
 
 @points(1)
@@ -34,5 +34,5 @@ def test_independent_of_sequence_length(student):
     rng = np.random.default_rng(313)
     lp = _sequence_log_probs(rng, 7, 5)
     once = number(student.perplexity(lp))
-    np.testing.assert_allclose(number(student.perplexity(np.tile(lp, 4))), once, rtol=1e-6)
-    np.testing.assert_allclose(once, ref.perplexity(lp), rtol=1e-6)
+    assert_allclose(number(student.perplexity(np.tile(lp, 4))), once, rtol=1e-6)
+    assert_allclose(once, ref.perplexity(lp), rtol=1e-6)

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("self_information")
@@ -16,7 +16,7 @@ def test_bits_for_single_probabilities(student):
     "self_information(p) gives the surprise of a single probability in bits (the default base)."
     for p in [0.5, 0.125, 0.3, 0.9, 0.01]:
         got = _array(student.self_information(p), ())
-        np.testing.assert_allclose(got, ref.self_information(p), rtol=1e-6, err_msg=f"p={p}")
+        assert_allclose(got, ref.self_information(p), rtol=1e-6, err_msg=f"p={p}")
 
 
 @points(1)
@@ -26,7 +26,7 @@ def test_other_bases(student):
     p = rng.uniform(0.01, 1.0, size=7)
     for base in [np.e, 10.0, 3.0]:
         got = _array(student.self_information(p, base), p.shape)
-        np.testing.assert_allclose(got, ref.self_information(p, base), rtol=1e-6, err_msg=f"base={base}")
+        assert_allclose(got, ref.self_information(p, base), rtol=1e-6, err_msg=f"base={base}")
 
 
 @points(1)
@@ -35,7 +35,7 @@ def test_arrays_keep_their_shape(student):
     rng = np.random.default_rng(202)
     p = rng.uniform(1e-6, 1.0, size=(4, 7))
     got = _array(student.self_information(p), p.shape)
-    np.testing.assert_allclose(got, ref.self_information(p), rtol=1e-6)
+    assert_allclose(got, ref.self_information(p), rtol=1e-6)
 
 
 @points(1)
@@ -46,4 +46,4 @@ def test_certain_and_impossible_events(student):
     expected = ref.self_information(p)
     assert np.array_equal(np.isposinf(got), np.isposinf(expected)), got
     finite = np.isfinite(expected)
-    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-6, atol=1e-12)
+    assert_allclose(got[finite], expected[finite], rtol=1e-6, atol=1e-12)

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("affine_forward")
@@ -12,7 +12,7 @@ def test_matches_x_W_plus_b(student):
     x, W, b = rng.normal(size=(7, 5)), rng.normal(size=(5, 6)), rng.normal(size=6)
     got = np.asarray(student.affine_forward(x, W, b), dtype=float)
     assert got.shape == (7, 6), f"shape {got.shape}"
-    np.testing.assert_allclose(got, ref.affine_forward(x, W, b), rtol=1e-5, atol=1e-6)
+    assert_allclose(got, ref.affine_forward(x, W, b), rtol=1e-5, atol=1e-6)
 
 
 @points(1)
@@ -22,4 +22,4 @@ def test_single_sample_and_large_inputs(student):
     x, W, b = 50 * rng.normal(size=(1, 9)), rng.normal(size=(9, 4)), 10 * rng.normal(size=4)
     got = np.asarray(student.affine_forward(x, W, b), dtype=float)
     assert got.shape == (1, 4), f"shape {got.shape}"
-    np.testing.assert_allclose(got, ref.affine_forward(x, W, b), rtol=1e-5, atol=1e-4)
+    assert_allclose(got, ref.affine_forward(x, W, b), rtol=1e-5, atol=1e-4)

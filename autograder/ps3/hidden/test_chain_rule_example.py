@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("chain_rule_example")
@@ -18,7 +18,7 @@ def test_matches_chain_rule(student):
                          dtype=float)
         assert got.shape == (), f"shape {got.shape}"
         expected = ref.chain_rule_example(x, w1, b1, w2, b2)
-        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+        assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
 
 
 @points(1)
@@ -30,4 +30,4 @@ def test_agrees_with_slope_of_y2(student):
         slope = (_y2(x, w1 + 1.0, b1, w2, b2) - _y2(x, w1 - 1.0, b1, w2, b2)) / 2.0
         got = np.asarray(student.chain_rule_example(float(x), float(w1), float(b1), float(w2), float(b2)),
                          dtype=float)
-        np.testing.assert_allclose(got, slope, rtol=1e-6, atol=1e-9)
+        assert_allclose(got, slope, rtol=1e-6, atol=1e-9)

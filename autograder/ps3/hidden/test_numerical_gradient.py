@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 
 pytestmark = question("numerical_gradient")
 
@@ -14,7 +14,7 @@ def test_matches_analytic_gradient(student):
     assert got.shape == x.shape, f"shape {got.shape}"
     exact = np.cos(x) * x ** 2 + 2 * x * np.sin(x)
     # Centred differences are accurate to ~1e-10 here; one-sided ones only to ~1e-5.
-    np.testing.assert_allclose(got, exact, rtol=1e-7, atol=1e-7)
+    assert_allclose(got, exact, rtol=1e-7, atol=1e-7)
 
 
 @points(1)
@@ -27,7 +27,7 @@ def test_uses_the_given_step(student):
     got = np.asarray(student.numerical_gradient(f, x.copy(), h), dtype=float)
     assert got.shape == x.shape, f"shape {got.shape}"
     # For x**3 the centred difference is exactly 3 x**2 + h**2.
-    np.testing.assert_allclose(got, 3 * x ** 2 + h ** 2, rtol=1e-6, atol=1e-6)
+    assert_allclose(got, 3 * x ** 2 + h ** 2, rtol=1e-6, atol=1e-6)
 
 
 @points(1)
@@ -39,4 +39,4 @@ def test_each_entry_is_taken_at_x(student):
     got = np.asarray(student.numerical_gradient(f, x.copy()), dtype=float)
     assert got.shape == x.shape, f"shape {got.shape}"
     exact = 3 * np.sum(x) ** 2 + np.cos(x) - x * np.sin(x)
-    np.testing.assert_allclose(got, exact, rtol=1e-7, atol=1e-6)
+    assert_allclose(got, exact, rtol=1e-7, atol=1e-6)

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("relu_forward")
@@ -12,7 +12,7 @@ def test_matches_max_x_0(student):
     x = 3 * rng.normal(size=(6, 8))
     got = np.asarray(student.relu_forward(x), dtype=float)
     assert got.shape == x.shape, f"shape {got.shape}"
-    np.testing.assert_allclose(got, ref.relu_forward(x), rtol=1e-6, atol=0)
+    assert_allclose(got, ref.relu_forward(x), rtol=1e-6, atol=0)
 
 
 @points(1)
@@ -24,4 +24,4 @@ def test_any_shape_and_exact_zeros(student):
         x.flat[::4] = 0.0
         got = np.asarray(student.relu_forward(x), dtype=float)
         assert got.shape == x.shape, f"shape {got.shape} for input {shape}"
-        np.testing.assert_allclose(got, ref.relu_forward(x), rtol=1e-6, atol=0)
+        assert_allclose(got, ref.relu_forward(x), rtol=1e-6, atol=0)

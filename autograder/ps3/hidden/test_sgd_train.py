@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("sgd_train")
@@ -35,7 +35,7 @@ def test_one_full_batch_step(student):
     trained, _ = _student(student, params, X, y, lr, reg, 1, len(X), np.random.default_rng(0))
     _, grads = ref.two_layer_loss(params, X, y, reg)
     for k in KEYS:
-        np.testing.assert_allclose(trained[k], params[k] - lr * grads[k], rtol=1e-6, atol=1e-8, err_msg=k)
+        assert_allclose(trained[k], params[k] - lr * grads[k], rtol=1e-6, atol=1e-8, err_msg=k)
 
 
 @points(1)
@@ -45,7 +45,7 @@ def test_loss_history(student):
     params, X, y = _small_problem(372)
     _, history = _student(student, params, X, y, 0.3, 0.2, 2, len(X), np.random.default_rng(1))
     assert history.shape == (2,), f"{len(history)} losses for 2 full-batch epochs"
-    np.testing.assert_allclose(history[0], ref.two_layer_loss(params, X, y, 0.2)[0], rtol=1e-6)
+    assert_allclose(history[0], ref.two_layer_loss(params, X, y, 0.2)[0], rtol=1e-6)
     # Mini-batches: 60 samples in batches of 16 give 4 steps an epoch (3 if the short last one is dropped).
     X, y = ref.make_spiral(20, 3, np.random.default_rng(373))
     params = ref.init_params(2, 30, 3, np.random.default_rng(374))

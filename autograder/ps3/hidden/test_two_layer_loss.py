@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import question, points
+from autograder.engine.hidden import assert_allclose, cross_checked, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("two_layer_loss")
@@ -28,10 +28,15 @@ def _student(student, params, X, y, reg):
     return float(loss), grads
 
 
+def _expected(params, X, y, reg):
+    """The reference's loss and gradients, cross-checked against torch.autograd."""
+    return cross_checked(ref.two_layer_loss(params, X, y, reg), lambda: ref.two_layer_loss_torch(params, X, y, reg))
+
+
 def _assert_grads_close(got, expected):
     for k in KEYS:
         scale = max(1.0, np.max(np.abs(expected[k])))
-        np.testing.assert_allclose(got[k], expected[k], rtol=1e-5, atol=1e-6 * scale, err_msg=k)
+        assert_allclose(got[k], expected[k], rtol=1e-5, atol=1e-6 * scale, err_msg=k)
 
 
 @points(1)
@@ -39,8 +44,8 @@ def test_loss_value(student):
     "The loss (mean cross-entropy plus L2 on the weights) matches for a random net with reg > 0."
     params, X, y = _problem(361, N=9, D=5, H=7, C=4)
     loss, _ = _student(student, params, X, y, 0.3)
-    expected, _ = ref.two_layer_loss_torch(params, X, y, 0.3)
-    np.testing.assert_allclose(loss, expected, rtol=1e-6, atol=1e-7)
+    expected, _ = _expected(params, X, y, 0.3)
+    assert_allclose(loss, expected, rtol=1e-6, atol=1e-7)
 
 
 @points(2)
@@ -48,7 +53,7 @@ def test_gradients_match_autograd(student):
     "The gradients of W1, b1, W2 and b2 match autograd for a random net with reg > 0."
     params, X, y = _problem(362, N=8, D=6, H=10, C=3)
     _, grads = _student(student, params, X, y, 0.7)
-    _, expected = ref.two_layer_loss_torch(params, X, y, 0.7)
+    _, expected = _expected(params, X, y, 0.7)
     _assert_grads_close(grads, expected)
 
 
@@ -72,6 +77,6 @@ def test_stable_for_large_scores(student):
     params, X, y = _problem(364, N=6, D=4, H=8, C=5, score_scale=200.0)
     loss, grads = _student(student, params, X, y, 1e-3)
     assert np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values()), "not finite"
-    expected_loss, expected = ref.two_layer_loss_torch(params, X, y, 1e-3)
-    np.testing.assert_allclose(loss, expected_loss, rtol=1e-6)
+    expected_loss, expected = _expected(params, X, y, 1e-3)
+    assert_allclose(loss, expected_loss, rtol=1e-6)
     _assert_grads_close(grads, expected)
