@@ -58,12 +58,14 @@ def test_unknown_objects_are_refused_without_a_converter():
         wire.pack(np.array([1, "a"], dtype=object))
 
 
-def frame(tree, buffers=()):
+def frame(tree, buffers=(), lengths=None):
+    """A frame as the sandbox could forge it; `lengths` overrides the buffers' stated lengths."""
     header = json.dumps({"m": tree, "n": len(buffers)}).encode()
-    parts = [struct.pack("<I", len(header)), header]
-    for data in buffers:
-        parts += [struct.pack("<Q", len(data)), data]
-    return b"".join(parts)
+    body = [struct.pack("<I", len(header)), header]
+    for data, length in zip(buffers, lengths or [len(b) for b in buffers]):
+        body += [struct.pack("<Q", length), data]
+    body = b"".join(body)
+    return struct.pack("<Q", len(body)) + body
 
 
 def receive_raw(data, max_bytes=1 << 20):
@@ -94,7 +96,19 @@ def test_deep_nesting_and_oversized_messages_are_refused():
     with pytest.raises(wire.WireError):
         receive_raw(frame(deep))
     with pytest.raises(wire.WireError, match="larger than"):
-        receive_raw(struct.pack("<I", 1 << 30), max_bytes=1 << 20)
+        receive_raw(struct.pack("<Q", 1 << 30), max_bytes=1 << 20)
+
+
+@pytest.mark.parametrize("lengths", [[9], [1 << 40], [7]])
+def test_buffer_lengths_that_lie_about_the_frame_are_refused(lengths):
+    with pytest.raises(wire.WireError, match="malformed frame"):
+        receive_raw(frame({"$a": 0, "dtype": "<f8", "shape": [1]}, [b"\0" * 8], lengths))
+
+
+def test_a_frame_cut_short_is_an_eof():
+    data = frame({"$a": 0, "dtype": "<f8", "shape": [1]}, [b"\0" * 8])
+    with pytest.raises(EOFError):
+        receive_raw(data[:-3])
 
 
 def test_a_peer_that_hangs_up_is_an_eof():

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import importlib
 import inspect
+import os
 import sys
 import time
 import traceback
@@ -59,7 +60,17 @@ class HiddenSuite:
         args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider", "-p", "no:stepwise",
                 "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging",
                 "--rootdir", str(self.assignment.material_dir)]
-        code = pytest.main(args, plugins=[self])
+        # Hidden suites need no third-party pytest plugin; loading the installed ones would
+        # cost every worker's start a tenth of a second.
+        autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        try:
+            code = pytest.main(args, plugins=[self])
+        finally:
+            if autoload is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         if self.collection_errors or code not in (0, 1, 5):
             raise RuntimeError(f"the hidden suite of {self.assignment.name} could not be collected: "
                                + "; ".join(self.collection_errors or [f"pytest exit code {code}"]))

@@ -1,6 +1,7 @@
 """The wire format between the trusted grader and the sandbox: plain data only, never pickle.
 
-A frame is ``u32 header length | header JSON | (u64 length | bytes) per buffer``. The JSON tree
+A frame is ``u64 frame length | u32 header length | header JSON | (u64 length | bytes) per
+buffer``: a reader needs two reads, whatever the frame holds. The JSON tree
 uses a few tagged objects for what JSON lacks:
 
     {"$t": [...]}                     tuple
@@ -179,9 +180,10 @@ def pack(message, on_unknown=None):
     buffers = []
     tree = encode(message, buffers, on_unknown)
     header = json.dumps({"m": tree, "n": len(buffers)}, allow_nan=True).encode()
-    parts = [_HEADER.pack(len(header)), header]
+    parts = [b"", _HEADER.pack(len(header)), header]
     for data in buffers:
         parts += [_BUFLEN.pack(len(data)), data]
+    parts[0] = _BUFLEN.pack(sum(len(p) for p in parts))
     return b"".join(parts)
 
 
@@ -191,28 +193,45 @@ def send(sock, message, on_unknown=None):
 
 def receive(sock, max_bytes):
     """Read one frame from `sock` and decode it. Raises EOFError when the peer has gone."""
-    (header_len,) = _HEADER.unpack(_read_exact(sock, _HEADER.size, max_bytes))
-    if header_len > max_bytes:
+    (frame_len,) = _BUFLEN.unpack(_read_exact(sock, _BUFLEN.size))
+    if frame_len > max_bytes:
         raise WireError(f"message larger than the limit of {max_bytes} bytes")
+    frame = memoryview(_read_exact(sock, frame_len))
+    if frame_len < _HEADER.size:
+        raise WireError("malformed frame")
+    (header_len,) = _HEADER.unpack(frame[:_HEADER.size])
+    at = _HEADER.size + header_len
+    if at > frame_len:
+        raise WireError("malformed frame")
     try:
-        header = json.loads(_read_exact(sock, header_len, max_bytes))
+        header = json.loads(bytes(frame[_HEADER.size:at]))
     except (ValueError, RecursionError):
         raise WireError("message header is not valid JSON") from None
     if type(header) is not dict or type(header.get("n")) is not int or not 0 <= header["n"] < 10**6:
         raise WireError("malformed message header")
-    budget = max_bytes - header_len
     buffers = []
     for _ in range(header["n"]):
-        (length,) = _BUFLEN.unpack(_read_exact(sock, _BUFLEN.size, max_bytes))
-        if length > budget:
-            raise WireError(f"message larger than the limit of {max_bytes} bytes")
-        budget -= length
-        buffers.append(_read_exact(sock, length, max_bytes))
+        if at + _BUFLEN.size > frame_len:
+            raise WireError("malformed frame")
+        (length,) = _BUFLEN.unpack(frame[at:at + _BUFLEN.size])
+        at += _BUFLEN.size
+        if at + length > frame_len:
+            raise WireError("malformed frame")
+        buffers.append(frame[at:at + length])
+        at += length
+    if at != frame_len:
+        raise WireError("malformed frame")
     return decode(header.get("m"), buffers)
 
 
-def _read_exact(sock, n, max_bytes):
-    chunks, remaining = [], n
+def _read_exact(sock, n):
+    """Exactly `n` bytes from `sock` (a frame arrives in one piece unless it is large)."""
+    data = sock.recv(n)
+    if len(data) == n:
+        return data
+    if not data:
+        raise EOFError("the other side closed the connection")
+    chunks, remaining = [data], n - len(data)
     while remaining:
         chunk = sock.recv(min(remaining, 1 << 20))
         if not chunk:

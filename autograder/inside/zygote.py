@@ -260,6 +260,7 @@ class Child:
         except OSError:
             pass  # reported once per zygote by seccomp_works(); the grader warns
         sys.stdout = sys.stderr = self.output = BoundedOutput()
+        warnings.simplefilter("ignore")  # a student's warnings cost nothing and go nowhere
         main = types.ModuleType("__main__")
         main.__dict__["__builtins__"] = builtins
         sys.modules["__main__"] = main
@@ -284,19 +285,14 @@ class Child:
     def handle(self, request):
         op = request["op"]
         if op == "exec":
-            code = compile(request["source"], f"<{request['name']}>", "exec")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                exec(code, self.namespace)
+            exec(compile(request["source"], f"<{request['name']}>", "exec"), self.namespace)
             return None
         if op == "call":
             target = request["target"]
             fn = self.resolve(target) if isinstance(target, wire.Handle) else self.lookup(target)
             args = self.resolve(request.get("args", []))
             kwargs = self.resolve(request.get("kwargs", {}))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return fn(*args, **kwargs)
+            return fn(*args, **kwargs)
         if op == "get":
             return self.lookup(request["name"])
         if op == "has":
