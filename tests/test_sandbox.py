@@ -1,8 +1,11 @@
 """The sandbox: student code runs in a child of the zygote; every misbehaviour is an outcome."""
+import os
+
 import numpy as np
 import pytest
 
-from autograder.engine.sandbox import SandboxedRun, StudentError, bwrap_usable
+from autograder.engine.sandbox import (Limits, SandboxedRun, StudentError, Zygote, ZygoteMother,
+                                       bwrap_usable, mother_usable)
 from autograder.engine.student import Student
 
 CELLS = [
@@ -83,3 +86,74 @@ def test_bubblewrap_hides_the_course_and_the_network(zygote, course):
         assert student.value("SEES_COURSE") is False
         assert student.value("SEES_SOURCE") is False
         assert student.value("NET") is False
+
+
+# ------------------------------------------------------------------ Landlock and the mother
+
+READ_PROBE = ("def can_read(path):\n    try:\n        open(path, 'rb').close()\n        return True\n"
+              "    except OSError:\n        return False\n"
+              "def can_list(path):\n    try:\n        import os\n        os.listdir(path)\n        return True\n"
+              "    except OSError:\n        return False\n"
+              "import os, tempfile\nHERE = os.getcwd()\nTMP = tempfile.gettempdir()\n"
+              "open('mine.txt', 'w').write('answer')\n")
+
+
+@pytest.mark.skipif(not mother_usable(), reason="this kernel has no Landlock")
+def test_landlock_confines_a_submission_to_its_own_folder(course):
+    """Without bubblewrap the whole disk is there; Landlock still keeps the course, the other
+    submissions' folders and the shared /tmp out of reach, and temporary files work."""
+    zygote = Zygote(Limits(call_seconds=5), use_bwrap=False).start()
+    try:
+        with SandboxedRun(zygote, [("probe", READ_PROBE)]) as first, \
+                SandboxedRun(zygote, [("probe", READ_PROBE)]) as second:
+            one, two = Student(first), Student(second)
+            own = one.value("HERE")
+            assert one.value("TMP") == own  # tempfile writes where it may
+            assert one.can_read(f"{own}/mine.txt") is True
+            assert one.can_read(str(course.root / "autograder" / "ps2" / "reference.py")) is False
+            assert one.can_read(str(course.root / "source" / "ps2" / "ps2.ipynb")) is False
+            assert one.can_read(f"{two.value('HERE')}/mine.txt") is False  # a neighbour's file
+            assert one.can_list(os.path.dirname(own)) is False
+            assert one.can_read("/etc/hostname") is True  # the OS stays readable
+            assert zygote.info["landlock"] >= 1 and "landlock" in zygote.isolation
+    finally:
+        zygote.close()
+
+
+@pytest.mark.skipif(not mother_usable(), reason="this kernel has no Landlock")
+def test_a_mother_makes_a_zygote_per_worker_and_replaces_one_that_dies():
+    mother = ZygoteMother(Limits(), use_bwrap=bwrap_usable(), preload="numpy,warmup",
+                          warm_cells=["WARMED = 42"]).start()
+    zygotes = [Zygote(Limits(call_seconds=5), use_bwrap=bwrap_usable(), preload="numpy",
+                      channel=mother.channel()).start() for _ in range(2)]
+    try:
+        pids = [z.wait_ready()["pid"] for z in zygotes]
+        assert len(set(pids)) == 2 and all(z.info["mother"] != p for z, p in zip(zygotes, pids))
+        assert zygotes[0].info["warmed_cells"] == 1
+        for z in zygotes:
+            with SandboxedRun(z, [("a", "def f(x):\n    return x + 1\n")]) as run:
+                assert Student(run).f(1) == 2
+                assert Student(run).defines("WARMED") is False  # warm-up names stay behind
+        zygotes[0].ctrl.close()  # as if its zygote had died
+        zygotes[0].ctrl = None
+        with SandboxedRun(zygotes[0], [("a", "x = 5")]) as run:
+            assert Student(run).value("x") == 5
+        assert zygotes[0].info["pid"] != pids[0] and zygotes[0].starts == 2
+    finally:
+        for z in zygotes:
+            z.close()
+        mother.close()
+
+
+@pytest.mark.skipif(not mother_usable(), reason="this kernel has no Landlock")
+def test_without_its_mother_a_zygote_starts_its_own_sandbox():
+    mother = ZygoteMother(Limits(), use_bwrap=bwrap_usable(), preload="numpy").start()
+    zygote = Zygote(Limits(call_seconds=5), use_bwrap=bwrap_usable(), preload="numpy",
+                    channel=mother.channel())
+    mother.close()
+    try:
+        with SandboxedRun(zygote.start(), [("a", "y = 7")]) as run:
+            assert Student(run).value("y") == 7
+        assert zygote.channel is None and zygote.process is not None
+    finally:
+        zygote.close()

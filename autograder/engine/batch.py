@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from autograder.engine.progress import Progress
+from autograder.engine.sandbox import ZygoteMother, bwrap_usable, mother_usable
 
 # Reasons of results that say nothing about the submission: grade these again on a rerun.
 _RETRY_REASONS = ("the grading worker died", "the sandbox failed")
@@ -154,9 +155,14 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     (hidden.cross_checked)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
     _idle_deaths[0] = 0
+    use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
+    # Several workers: one warm sandbox makes each worker's zygote (imports paid once).
+    # It starts first: its imports are the longest part of starting a batch.
+    mother = ZygoteMother(limits, use_bwrap, assignment.sandbox_preload,
+                          assignment.sandbox_warm_cells) if workers > 1 and mother_usable() else None
+    if mother is not None:
+        mother.start()  # closed below, or with this process (bubblewrap's --die-with-parent)
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
-    material = material_sha256(assignment)
-    stamps = {s: stamp(assignment, s, p, material) for s, p in submissions}
     context = multiprocessing.get_context("spawn")  # a clean interpreter: nothing inherited
     job_queue, result_queue = context.Queue(), context.Queue()
     for job in jobs:
@@ -168,16 +174,22 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
 
     def start_worker(index):
         job_queue.put(None)  # each worker stops at the first None it takes
-        process = context.Process(target=_worker, args=(config, job_queue, result_queue),
+        channel = mother.channel() if mother is not None else None
+        process = context.Process(target=_worker, args=(config, job_queue, result_queue, channel),
                                   name=f"grader-{index}", daemon=True)
         process.start()
+        if channel is not None:
+            channel.close()  # the worker has its own copy
         pool[index] = process
 
-    for index in range(workers):
-        start_worker(index)
     results, in_flight = {}, {}
     progress = Progress(len(jobs), out)
     try:
+        for index in range(workers):
+            start_worker(index)
+        # Needed only as results arrive: computed while the workers start.
+        material = material_sha256(assignment)
+        stamps = {s: stamp(assignment, s, p, material) for s, p in submissions}
         while len(results) < len(jobs):
             try:
                 message = result_queue.get(timeout=1)
@@ -208,6 +220,8 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+        if mother is not None:
+            mother.close()
     return [results[s] for s, _ in submissions]
 
 
@@ -246,7 +260,7 @@ def ungraded_result(assignment, student, reason, notebook=""):
             "seconds": 0.0}
 
 
-def _worker(config, job_queue, result_queue):
+def _worker(config, job_queue, result_queue, channel=None):
     # Imports happen here, in the worker, so the parent stays light.
     from autograder.engine.course import Course
     from autograder.engine.sandbox import Zygote
@@ -260,7 +274,7 @@ def _worker(config, job_queue, result_queue):
         assignment = Course(config["root"]).assignment(config["assignment"])
         zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"],
                         preload=assignment.sandbox_preload,
-                        warm_cells=assignment.sandbox_warm_cells).start()
+                        warm_cells=assignment.sandbox_warm_cells, channel=channel).start()
     except Exception as error:
         result_queue.put({"fatal": f"a grading worker could not start: {error}"})
         return

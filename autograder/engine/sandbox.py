@@ -104,14 +104,18 @@ def _python_trees():
 # ---------------------------------------------------------------------------------- zygote
 
 class Zygote:
-    """A warm interpreter inside the sandbox that forks one child per submission."""
+    """A warm interpreter inside the sandbox that forks one child per submission. Started on
+    its own (a sandbox per zygote), or made by a `ZygoteMother` through a `channel`."""
 
-    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=()):
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup",
+                 warm_cells=(), channel=None):
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload
         self.warm_cells = list(warm_cells)  # public code the zygote runs once (zygote.warm_up)
+        self.channel = channel  # to a ZygoteMother, if there is one
         self.process = self.ctrl = self.info = None
+        self.asked_mother = 0  # requests to the mother whose zygote is yet to be read
         self.starts = 0
         self.scratch = None
 
@@ -120,43 +124,47 @@ class Zygote:
         layers = ["bubblewrap" if self.use_bwrap else "rlimits only (no bubblewrap)"]
         if (self.info or {}).get("seccomp"):
             layers.append("seccomp")
+        if (self.info or {}).get("landlock"):
+            layers.append("landlock")
         return " + ".join(layers)
 
     def start(self):
-        """Launch the zygote and return at once; the first `spawn` waits until it is ready, so
-        a worker can collect its hidden suite while torch is being imported in the sandbox."""
+        """Launch the zygote (or ask the mother for one) and return at once; the first `spawn`
+        waits until it is ready, so a worker can collect its hidden suite meanwhile."""
         self.close()
-        ours, theirs = socket.socketpair()
-        python = sys.executable
-        self.scratch = tempfile.mkdtemp(prefix="sandbox-scratch-")
-        if self.use_bwrap:
-            runtime = f"{SANDBOX_RUNTIME}/zygote.py"
-            argv = _bwrap_argv(shutil.which("bwrap"), self.scratch) + [
-                python, "-I", runtime, "--own-pid-namespace"]
-            cwd = None
-        else:
-            argv = [python, "-I", str(INSIDE_DIR / "zygote.py")]
-            cwd = self.scratch
-        argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", self.preload]
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-               "TMPDIR": "/tmp" if self.use_bwrap else self.scratch,
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1"}
-        self.process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, start_new_session=True)
-        theirs.close()
-        self.ctrl = ours
         self.info = None
-        try:  # read by the zygote once its imports are done
-            self.ctrl.settimeout(30)
-            wire.send(self.ctrl, {"op": "warm", "cells": self.warm_cells})
-        except OSError:
-            pass  # a zygote that died at once: wait_ready says why
+        if self.channel is not None:
+            try:
+                self.channel.settimeout(30)
+                wire.send(self.channel, {"op": "zygote"})
+                self.asked_mother += 1
+                return self
+            except OSError:
+                self._forget_mother()
+        self.process, self.ctrl, self.scratch = _launch(self.preload, self.warm_cells,
+                                                        self.use_bwrap, mother=False)
         return self
 
     def wait_ready(self):
         if self.info is not None:
+            return self.info
+        if self.asked_mother:
+            try:
+                self.channel.settimeout(120)
+                while self.asked_mother:  # the last answer is ours; earlier ones are stale
+                    _, fds, _, _ = socket.recv_fds(self.channel, 1, 1)
+                    if len(fds) != 1:
+                        raise EOFError("no zygote received")
+                    self.asked_mother -= 1
+                    if self.ctrl is not None:
+                        self.ctrl.close()  # a stale zygote ends when its socket closes
+                    self.ctrl = socket.socket(fileno=fds[0])
+                    self.info = wire.receive(self.channel, MAX_MESSAGE)
+            except (EOFError, OSError, wire.WireError):
+                self._forget_mother()  # the mother is gone: a sandbox of our own from now on
+                self.start()
+                return self.wait_ready()
+            self.starts += 1
             return self.info
         self.ctrl.settimeout(120)
         try:
@@ -168,6 +176,11 @@ class Zygote:
         self.starts += 1
         return self.info
 
+    def _forget_mother(self):
+        if self.channel is not None:
+            self.channel.close()
+        self.channel, self.asked_mother, self.info = None, 0, None
+
     def _stderr(self):
         try:
             self.process.kill()
@@ -176,7 +189,9 @@ class Zygote:
             return ""
 
     def alive(self):
-        return self.process is not None and self.process.poll() is None
+        if self.process is None:  # made by the mother: alive until its socket fails
+            return self.ctrl is not None or self.asked_mother > 0
+        return self.process.poll() is None
 
     def spawn(self):
         """A fresh child: (socket to it, its pid). Restarts the zygote if it has died."""
@@ -211,6 +226,49 @@ class Zygote:
 
     def close(self):
         if self.ctrl is not None:
+            self.ctrl.close()  # a zygote made by the mother ends on this, with its children
+            self.ctrl = None
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+
+class ZygoteMother:
+    """One warm sandbox process that makes a zygote per grading worker, so that a batch pays
+    the imports (numpy, SymPy, torch: about two seconds of CPU) once instead of per worker.
+    Its zygotes share the sandbox's /tmp, so it is used only where Landlock confines each
+    submission to its own folder there (`mother_usable`)."""
+
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=()):
+        self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
+        self.preload, self.warm_cells = preload, list(warm_cells)
+        self.process = self.ctrl = self.scratch = None
+
+    def start(self):
+        self.process, self.ctrl, self.scratch = _launch(self.preload, self.warm_cells,
+                                                        self.use_bwrap, mother=True)
+        return self
+
+    def channel(self):
+        """A socket for one worker's `Zygote(channel=...)`; the mother serves it once ready."""
+        ours, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self.ctrl, [b"C"], [ours.fileno()])
+        finally:
+            ours.close()
+        return theirs
+
+    def close(self):
+        if self.ctrl is not None:
             self.ctrl.close()
             self.ctrl = None
         if self.process is not None:
@@ -225,6 +283,44 @@ class Zygote:
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
+
+
+def mother_usable():
+    """Whether this kernel has Landlock, which zygotes sharing one sandbox need."""
+    from autograder.inside import landlock
+    return landlock.abi_version() >= 1
+
+
+def _launch(preload, warm_cells, use_bwrap, mother):
+    """Start zygote.py (in bubblewrap where it can run) and send it the cells to warm up
+    with: (process, control socket, scratch folder)."""
+    ours, theirs = socket.socketpair()
+    python = sys.executable
+    scratch = tempfile.mkdtemp(prefix="sandbox-scratch-")
+    if use_bwrap:
+        argv = _bwrap_argv(shutil.which("bwrap"), scratch) + [
+            python, "-I", f"{SANDBOX_RUNTIME}/zygote.py"]
+        # kill(-1) cleans a zygote's PID namespace only when nothing else lives in it
+        argv += ["--mother"] if mother else ["--own-pid-namespace"]
+        cwd = None
+    else:
+        argv = [python, "-I", str(INSIDE_DIR / "zygote.py")] + (["--mother"] if mother else [])
+        cwd = scratch
+    argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", preload]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+           "TMPDIR": "/tmp" if use_bwrap else scratch,
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    theirs.close()
+    try:  # read by the zygote once its imports are done
+        ours.settimeout(30)
+        wire.send(ours, {"op": "warm", "cells": list(warm_cells)})
+    except OSError:
+        pass  # a zygote that died at once: wait_ready says why
+    return process, ours, scratch
 
 
 # ----------------------------------------------------------------------- one submission

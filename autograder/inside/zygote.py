@@ -8,6 +8,16 @@ Control protocol (on the socket given by --ctrl-fd, frames of `wire`):
                                              {"pid": ..., "workdir": ...}
     -> {"op": "kill", "pid": ...}         <- {"status": ..., "signal": ...}
 Child protocol (on its own socket): see `Child.serve`.
+
+With --mother, the process is not a zygote itself but makes them, one per grading worker,
+so that a batch imports numpy, SymPy and torch once instead of once per worker. After
+"warm" and "ready" its control socket only brings channels (one byte carrying a socket fd,
+one per worker); on a channel:
+    -> {"op": "zygote"}                   <- one byte carrying the new zygote's control
+                                             socket fd, then its "ready" report
+The new zygote is a fork of the warm mother and speaks the control protocol above. Zygotes
+of one mother share the sandbox's /tmp; each submission's process is confined to its own
+working directory there by Landlock (mother mode is used only where Landlock works).
 """
 import argparse
 import builtins
@@ -27,6 +37,7 @@ import types
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import landlock  # noqa: E402
 import seccomp  # noqa: E402
 import wire  # noqa: E402  (after the path fix: the interpreter runs isolated, -I)
 
@@ -42,6 +53,8 @@ def main():
     parser.add_argument("--preload", default="numpy,sympy,torch,warmup")
     parser.add_argument("--own-pid-namespace", action="store_true",
                         help="the sandbox has its own PID namespace: clean up with kill(-1)")
+    parser.add_argument("--mother", action="store_true",
+                        help="make one zygote per grading worker instead of being one")
     options = parser.parse_args()
     ctrl = socket.socket(fileno=options.ctrl_fd)
     preloaded = preload(options.preload.split(","))
@@ -54,23 +67,80 @@ def main():
     gc.freeze()  # the collector never walks (so never copies, page by page) these in a child
     huge = back_heap_with_huge_pages()
     _not_dumpable()  # children cannot read this process's memory through /proc
-    wire.send(ctrl, {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
-                     "python": sys.version.split()[0], "seccomp": seccomp_works(),
-                     "warmed_cells": warmed, "huge_pages_mb": huge})
+    report = {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
+              "python": sys.version.split()[0], "seccomp": seccomp_works(),
+              "landlock": landlock.abi_version(), "warmed_cells": warmed, "huge_pages_mb": huge}
+    wire.send(ctrl, report)
+    if options.mother:
+        make_zygotes(ctrl, report)
+    else:
+        serve_as_zygote(ctrl, options.own_pid_namespace)
+
+
+def serve_as_zygote(ctrl, own_pid_namespace):
+    """Fork a child per "spawn", kill it on "kill"; at the end, kill whatever is left."""
     workdirs = {}
+    try:
+        while True:
+            try:
+                request = wire.receive(ctrl, MAX_MESSAGE)
+            except EOFError:
+                return
+            if request["op"] == "spawn":
+                pid, workdir = spawn(ctrl, request["limits"])
+                workdirs[pid] = workdir
+            elif request["op"] == "kill":
+                pid = request["pid"]
+                status = end_child(pid, own_pid_namespace)
+                shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
+                wire.send(ctrl, status)
+    finally:
+        for pid, workdir in workdirs.items():
+            end_child(pid, False)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def make_zygotes(ctrl, report):
+    """Mother mode: adopt channels from the trusted side, fork a zygote per request on one."""
+    import selectors
+    signal.signal(signal.SIGCHLD, lambda *_: _reap_all())  # zygotes that ended
+    channels = selectors.DefaultSelector()
+    channels.register(ctrl, selectors.EVENT_READ)
     while True:
-        try:
-            request = wire.receive(ctrl, MAX_MESSAGE)
-        except EOFError:
-            return
-        if request["op"] == "spawn":
-            pid, workdir = spawn(ctrl, request["limits"])
-            workdirs[pid] = workdir
-        elif request["op"] == "kill":
-            pid = request["pid"]
-            status = end_child(pid, options.own_pid_namespace)
-            shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
-            wire.send(ctrl, status)
+        for key, _ in channels.select():
+            sock = key.fileobj
+            if sock is ctrl:
+                try:
+                    _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
+                except OSError:
+                    fds = []
+                if not fds:
+                    return  # the trusted side has gone: the whole sandbox ends with us
+                channels.register(socket.socket(fileno=fds[0]), selectors.EVENT_READ)
+                continue
+            try:
+                request = wire.receive(sock, MAX_MESSAGE)
+            except (EOFError, OSError, wire.WireError):
+                channels.unregister(sock)
+                sock.close()
+                continue
+            if request.get("op") == "zygote":
+                ours, theirs = socket.socketpair()
+                pid = os.fork()
+                if pid == 0:
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    for other in list(channels.get_map().values()):
+                        other.fileobj.close()
+                    channels.close()
+                    theirs.close()
+                    try:
+                        serve_as_zygote(ours, own_pid_namespace=False)
+                    finally:
+                        os._exit(0)
+                ours.close()
+                socket.send_fds(sock, [b"Z"], [theirs.fileno()])
+                theirs.close()
+                wire.send(sock, dict(report, pid=pid, mother=os.getpid()))
 
 
 def preload(names):
@@ -254,6 +324,9 @@ class Child:
             os.dup2(devnull, fd)
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, 1 << 16)
+        os.environ["TMPDIR"] = workdir
+        tempfile.tempdir = None
+        confine_files(workdir)
         apply_limits(limits)
         try:
             seccomp.install()
@@ -349,6 +422,17 @@ def describe(error):
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<")]
     where = [f"{f.filename} line {f.lineno}, in {f.name}" for f in frames[-3:]]
     return {"type": type(error).__name__, "message": message[:2000], "where": where}
+
+
+def confine_files(workdir):
+    """Landlock: read-only access to the OS and Python, read-write to `workdir`, nothing else
+    (not the other submissions' folders next to it, not the course where bubblewrap is
+    missing). Where the kernel has no Landlock, bubblewrap's mounts are what confines."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    readable = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
+                here, sys.base_prefix, sys.prefix, sys.exec_prefix,
+                os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
+    return landlock.restrict([p for p in readable if p not in ("/", "")], [workdir, "/dev"])
 
 
 def apply_limits(limits):
