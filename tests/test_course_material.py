@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.course import Course
+from autograder.engine.unanswered import release_answers
 from autograder.engine.variants import load_variants
 from autograder.engine.validate import validate
 
@@ -37,6 +38,17 @@ def test_the_course_has_assignments():
 def test_reference_submissions(name, kind):
     v = verdict(name, kind)
     assert v.ok, f"{name} {kind}: expected {v.expected}, got {v.score} {v.detail}"
+
+
+STARTERS = [(name, q) for name in ASSIGNMENTS for q in COURSE.assignment(name).autograded_questions
+            if f"{q}_answer" in release_answers(COURSE.assignment(name))]
+
+
+@pytest.mark.parametrize("name, question", STARTERS, ids=[f"{n}-{q}" for n, q in STARTERS])
+def test_each_questions_starter_code_alone_scores_zero(name, question):
+    """What lets grading record an untouched answer cell as "unanswered" without running it."""
+    v = verdict(name, "stub", f"starter code of {question} alone")
+    assert v.ok, f"{name} {question}: expected {v.expected}, got {v.score}: {v.detail}"
 
 
 @pytest.mark.parametrize("name, kind, variant", VARIANTS, ids=[f"{n}-{k}-{v}" for n, k, v in VARIANTS])

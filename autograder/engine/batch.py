@@ -174,12 +174,14 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
 
     def start_worker(index):
         job_queue.put(None)  # each worker stops at the first None it takes
-        channel = mother.channel() if mother is not None else None
-        process = context.Process(target=_worker, args=(config, job_queue, result_queue, channel),
+        # From the mother: a zygote without torch (asked for now, ready first) for the
+        # submissions that never mention it, and one with torch for those that do.
+        channels = (mother.channel(request=False), mother.channel()) if mother is not None else ()
+        process = context.Process(target=_worker, args=(config, job_queue, result_queue, *channels),
                                   name=f"grader-{index}", daemon=True)
         process.start()
-        if channel is not None:
-            channel.close()  # the worker has its own copy
+        for channel in channels:
+            channel.close()  # the worker has its own copies
         pool[index] = process
 
     results, in_flight = {}, {}
@@ -204,9 +206,9 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
             if "fatal" in message:
                 raise RuntimeError(message["fatal"])
             if "started" in message:
-                in_flight[message["worker"]] = message["started"]
+                in_flight.setdefault(message["worker"], set()).add(message["started"])
                 continue
-            in_flight.pop(message.get("worker"), None)
+            in_flight.get(message.get("worker"), set()).discard(message["result"]["student"])
             result = message["result"]
             _apply_stamp(result, stamps[result["student"]])
             results[result["student"]] = result
@@ -235,14 +237,14 @@ def _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
     for index, process in list(pool.items()):
         if process.is_alive() or process.exitcode == 0:
             continue
-        student = in_flight.pop(process.name, None)
-        if student is None:  # died before taking any work: restarting would loop forever
+        students = in_flight.pop(process.name, set())  # a worker may hold several (suite.py)
+        if not students:  # died before taking any work: restarting would loop forever
             _idle_deaths[0] += 1
             if _idle_deaths[0] > 3:
                 raise RuntimeError(f"grading workers keep dying before taking any work (exit code "
                                    f"{process.exitcode}); is the program started from a file "
                                    "(multiprocessing cannot re-import a script read from stdin)?")
-        if student is not None and student not in results:
+        for student in sorted(students - set(results)):
             lost.append(ungraded_result(assignment, student, f"the grading worker died "
                                         f"(exit code {process.exitcode}); it will be retried"))
         start_worker(index)
@@ -260,7 +262,7 @@ def ungraded_result(assignment, student, reason, notebook=""):
             "seconds": 0.0}
 
 
-def _worker(config, job_queue, result_queue, channel=None):
+def _worker(config, job_queue, result_queue, light_channel=None, full_channel=None):
     # Imports happen here, in the worker, so the parent stays light.
     from autograder.engine.course import Course
     from autograder.engine.sandbox import Zygote
@@ -272,9 +274,13 @@ def _worker(config, job_queue, result_queue, channel=None):
     name = multiprocessing.current_process().name
     try:
         assignment = Course(config["root"]).assignment(config["assignment"])
-        zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"],
-                        preload=assignment.sandbox_preload,
-                        warm_cells=assignment.sandbox_warm_cells, channel=channel).start()
+        sandbox = dict(use_bwrap=config["use_bwrap"], preload=assignment.sandbox_preload,
+                       warm_cells=assignment.sandbox_warm_cells)
+        zygote = Zygote(config["limits"], channel=full_channel, **sandbox).start()
+        light = None
+        if light_channel is not None:
+            light = Zygote(config["limits"], channel=light_channel, full=False, requested=True,
+                           **sandbox).start()
     except Exception as error:
         result_queue.put({"fatal": f"a grading worker could not start: {error}"})
         return
@@ -289,11 +295,13 @@ def _worker(config, job_queue, result_queue, channel=None):
 
     try:
         HiddenSuite(assignment, zygote, jobs(), on_result, skip_unanswered=config["skip_unanswered"],
-                    verify_oracles=config["verify_oracles"]).run()
+                    verify_oracles=config["verify_oracles"], light_zygote=light).run()
     except Exception as error:
         result_queue.put({"fatal": str(error)})
     finally:
         zygote.close()
+        if light is not None:
+            light.close()
 
 
 def _die_with_parent():

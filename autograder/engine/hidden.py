@@ -14,6 +14,9 @@ expected values. ``student`` is a handle on the submission running in the sandbo
 ``student.softmax(z)`` sends ``z`` in and returns plain data; a call that raises, times out or
 crashes in the sandbox raises :class:`StudentError` here, and the engine records that outcome.
 """
+import signal
+
+import numpy as np
 import pytest
 
 question = pytest.mark.question
@@ -40,7 +43,6 @@ def cross_checked(answer, oracle, rtol=1e-7, atol=1e-10):
 
 
 def _assert_agree(answer, expected, rtol, atol, where):
-    import numpy as np
     if isinstance(answer, dict) or isinstance(expected, dict):
         if not (isinstance(answer, dict) and isinstance(expected, dict)) or set(answer) != set(expected):
             raise OracleDisagreement(f"{where}: the reference and the oracle return different keys")
@@ -60,7 +62,6 @@ def assert_allclose(actual, desired, rtol=1e-7, atol=0, equal_nan=True, err_msg=
     finite numbers of the same shape (or one a scalar) that agree. numpy's own costs about
     0.2 ms a call even then; anything else (a mismatch, a nan or inf, another shape, a value
     that is not numeric) goes to numpy's, which decides and writes the message."""
-    import numpy as np
     try:
         a, d = np.asarray(actual), np.asarray(desired)
         if (a.dtype.kind in "biuf" and d.dtype.kind in "biuf"
@@ -79,7 +80,6 @@ def assert_allclose(actual, desired, rtol=1e-7, atol=0, equal_nan=True, err_msg=
 def number(got):
     """A student's scalar answer as a float, whatever container it came in (a float, a 0-d or
     one-element array, a one-element list); fails the test for anything else."""
-    import numpy as np
     got = np.asarray(got, dtype=float)
     assert got.size == 1, f"expected one number, got shape {got.shape}"
     return float(got.reshape(()))
@@ -92,22 +92,17 @@ def symbolically_equal(got, expected, symbols, seconds=5.0, points=20, seed=0):
     """Whether two SymPy expressions are equal: `simplify(got - expected) == 0` within
     `seconds`, else agreement at `points` random points of `symbols` (a dict name -> Symbol,
     positive symbols drawn positive). Returns (equal, how) with how in {"symbolic", "numeric"}."""
-    import signal
-
-    import numpy as np
     import sympy as sp
 
-    # Many submissions give the same formula: simplify each pair once per worker.
-    key = (sp.srepr(got), sp.srepr(expected), tuple(sorted(symbols)), seconds, points, seed)
+    # Many submissions give the same formula: simplify each pair once per worker. SymPy
+    # expressions hash and compare by structure, so they are their own keys.
+    key = (got, expected, tuple(sorted(symbols)), seconds, points, seed)
     if key not in _symbolic_verdicts:
         _symbolic_verdicts[key] = _symbolically_equal(got, expected, symbols, seconds, points, seed)
     return _symbolic_verdicts[key]
 
 
 def _symbolically_equal(got, expected, symbols, seconds, points, seed):
-    import signal
-
-    import numpy as np
     import sympy as sp
 
     def give_up(*_):

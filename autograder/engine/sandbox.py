@@ -3,6 +3,7 @@ children forked from it. Everything a child sends back is decoded by `wire` (pla
 pickle); every way a child can misbehave ends as a `StudentError` with a kind and a message.
 """
 import os
+import select
 import shutil
 import signal
 import socket
@@ -108,14 +109,18 @@ class Zygote:
     its own (a sandbox per zygote), or made by a `ZygoteMother` through a `channel`."""
 
     def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup",
-                 warm_cells=(), channel=None):
+                 warm_cells=(), channel=None, full=True, requested=False):
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload
         self.warm_cells = list(warm_cells)  # public code the zygote runs once (zygote.warm_up)
         self.channel = channel  # to a ZygoteMother, if there is one
+        self.full = full        # from the mother: with its later modules (torch) or without
         self.process = self.ctrl = self.info = None
-        self.asked_mother = 0  # requests to the mother whose zygote is yet to be read
+        # requests to the mother whose zygote is yet to be read (the first may have been sent
+        # for us: ZygoteMother.channel(request=...))
+        self.asked_mother = 1 if channel is not None and requested else 0
+        self.requested = requested
         self.starts = 0
         self.scratch = None
 
@@ -134,9 +139,12 @@ class Zygote:
         self.close()
         self.info = None
         if self.channel is not None:
+            if self.requested:  # the first request went with the channel
+                self.requested = False
+                return self
             try:
                 self.channel.settimeout(30)
-                wire.send(self.channel, {"op": "zygote"})
+                wire.send(self.channel, {"op": "zygote", "full": self.full})
                 self.asked_mother += 1
                 return self
             except OSError:
@@ -175,6 +183,19 @@ class Zygote:
             raise SandboxUnavailable(f"the sandbox did not start ({error}): {stderr}") from None
         self.starts += 1
         return self.info
+
+    def ready_now(self):
+        """Whether the zygote is ready (or has failed: spawn will say), without waiting."""
+        if self.info is not None:
+            return True
+        sock = self.channel if self.asked_mother else self.ctrl
+        if sock is None or select.select([sock], [], [], 0)[0]:
+            try:
+                self.wait_ready()
+            except SandboxUnavailable:
+                pass
+            return True
+        return False
 
     def _forget_mother(self):
         if self.channel is not None:
@@ -254,17 +275,24 @@ class ZygoteMother:
         self.process = self.ctrl = self.scratch = None
 
     def start(self):
-        self.process, self.ctrl, self.scratch = _launch(self.preload, self.warm_cells,
-                                                        self.use_bwrap, mother=True)
+        """Launch; torch is imported after the first zygotes are made (zygote.make_zygotes)."""
+        modules = self.preload.split(",")
+        later = [m for m in modules if m == "torch"]
+        now = ",".join(m for m in modules if m not in later)
+        self.process, self.ctrl, self.scratch = _launch(now, self.warm_cells, self.use_bwrap,
+                                                        mother=True, later=",".join(later))
         return self
 
-    def channel(self):
-        """A socket for one worker's `Zygote(channel=...)`; the mother serves it once ready."""
+    def channel(self, request=None):
+        """A socket for one worker's `Zygote(channel=...)`; the mother serves it once ready.
+        With `request` (full: True or False), a zygote is asked for at once on it."""
         ours, theirs = socket.socketpair()
         try:
             socket.send_fds(self.ctrl, [b"C"], [ours.fileno()])
         finally:
             ours.close()
+        if request is not None:
+            wire.send(theirs, {"op": "zygote", "full": bool(request)})
         return theirs
 
     def close(self):
@@ -291,7 +319,7 @@ def mother_usable():
     return landlock.abi_version() >= 1
 
 
-def _launch(preload, warm_cells, use_bwrap, mother):
+def _launch(preload, warm_cells, use_bwrap, mother, later=""):
     """Start zygote.py (in bubblewrap where it can run) and send it the cells to warm up
     with: (process, control socket, scratch folder)."""
     ours, theirs = socket.socketpair()
@@ -301,10 +329,10 @@ def _launch(preload, warm_cells, use_bwrap, mother):
         argv = _bwrap_argv(shutil.which("bwrap"), scratch) + [
             python, "-I", f"{SANDBOX_RUNTIME}/zygote.py"]
         # kill(-1) cleans a zygote's PID namespace only when nothing else lives in it
-        argv += ["--mother"] if mother else ["--own-pid-namespace"]
+        argv += ["--mother", "--later", later] if mother else ["--own-pid-namespace"]
         cwd = None
     else:
-        argv = [python, "-I", str(INSIDE_DIR / "zygote.py")] + (["--mother"] if mother else [])
+        argv = [python, "-I", str(INSIDE_DIR / "zygote.py")] + (["--mother", "--later", later] if mother else [])
         cwd = scratch
     argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", preload]
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",

@@ -52,11 +52,10 @@ class Student:
         """The SymPy expression (or list of them) bound to `name`, rebuilt with `symbols`:
         {"z0": {"real": True}, ...} - symbol names and their assumptions."""
         value = self._run.get(name)
-        sp = _sympy()
-        made = {s: sp.Symbol(s, **assumptions) for s, assumptions in symbols.items()}
+        key = tuple(sorted((s, tuple(sorted(a.items()))) for s, a in symbols.items()))
         if isinstance(value, (list, tuple)):
-            return [_expression_of(v, name, made) for v in value]
-        return _expression_of(value, name, made)
+            return [_expression_of(v, name, key) for v in value]
+        return _expression_of(value, name, key)
 
 
 class RemoteFunction:
@@ -70,16 +69,27 @@ class RemoteFunction:
         return f"<student's {self.__name__}>"
 
 
-def _expression_of(value, name, symbols):
+def _expression_of(value, name, symbols_key):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _sympy().nsimplify(value)
     if not isinstance(value, ExpressionText):
         kind = value.type_name if isinstance(value, Handle) else type(value).__name__
         raise StudentError("error", f"{name} should be a SymPy expression, but it is a {kind}")
+    parsed = _parsed(str(value), symbols_key)
+    if isinstance(parsed, ValueError):
+        raise StudentError("error", f"{name} could not be read as a formula: {parsed}") from None
+    return parsed
+
+
+@functools.lru_cache(maxsize=1024)  # many submissions send the same formula; SymPy's are immutable
+def _parsed(text, symbols_key):
+    """The expression `text` rebuilt with the symbols of `symbols_key`, or the ValueError."""
+    sp = _sympy()
+    symbols = {s: sp.Symbol(s, **dict(assumptions)) for s, assumptions in symbols_key}
     try:
-        return parse_expression(str(value), symbols)
+        return parse_expression(text, symbols)
     except ValueError as error:
-        raise StudentError("error", f"{name} could not be read as a formula: {error}") from None
+        return error
 
 
 def parse_expression(text, symbols):

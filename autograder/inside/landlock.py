@@ -41,36 +41,54 @@ def restrict(readable, writable):
     """Allow reading (and executing) under `readable`, everything under `writable`, and
     nothing else of the file system, for this process from now on. Paths that do not exist
     are skipped. Returns whether the restriction is in force."""
-    version = abi_version()
-    if version < 1:
-        return False
-    handled = _RIGHTS_BY_ABI.get(version, _RIGHTS_BY_ABI[5])
-    attr = struct.pack("<Q", handled)
-    ruleset = _libc.syscall(_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
-    if ruleset < 0:
-        return False
-    try:
-        for paths, rights in ((readable, READ), (writable, handled)):
+    return Readable(readable).restrict(writable)
+
+
+class Readable:
+    """The read-only part of a restriction, prepared once (the paths opened, the kernel asked
+    for its version) by a process that forks many children which each add their own
+    writable folder and restrict themselves: a tenth of the work per child."""
+
+    def __init__(self, paths):
+        self.version = abi_version()
+        self.handled = _RIGHTS_BY_ABI.get(self.version, _RIGHTS_BY_ABI[5])
+        self.opened = []
+        if self.version >= 1:
             for path in paths:
-                _allow(ruleset, path, rights & handled)
-        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                try:
+                    self.opened.append((os.open(path, os.O_PATH | os.O_CLOEXEC),
+                                        READ if os.path.isdir(path) else READ & _FILE_ONLY_RIGHTS))
+                except OSError:
+                    continue
+
+    def restrict(self, writable):
+        if self.version < 1:
             return False
-        return _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
-    finally:
-        os.close(ruleset)
+        attr = struct.pack("<Q", self.handled)
+        ruleset = _libc.syscall(_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+        if ruleset < 0:
+            return False
+        try:
+            for fd, rights in self.opened:
+                _add_rule(ruleset, fd, rights & self.handled)
+            for path in writable:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    _add_rule(ruleset, fd, self.handled if os.path.isdir(path) else _FILE_ONLY_RIGHTS & self.handled)
+                finally:
+                    os.close(fd)
+            if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                return False
+            return _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+        finally:
+            os.close(ruleset)
 
 
-def _allow(ruleset, path, rights):
-    try:
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        if not os.path.isdir(path):
-            rights &= _FILE_ONLY_RIGHTS
-        rule = struct.pack("<Qi", rights, fd)  # struct landlock_path_beneath_attr (packed)
-        if _libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                         rule, ctypes.c_uint32(0)) != 0:
-            raise OSError(ctypes.get_errno(), f"landlock: cannot allow {path}")
-    finally:
-        os.close(fd)
+def _add_rule(ruleset, fd, rights):
+    rule = struct.pack("<Qi", rights, fd)  # struct landlock_path_beneath_attr (packed)
+    if _libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
+                     rule, ctypes.c_uint32(0)) != 0:
+        raise OSError(ctypes.get_errno(), "landlock: a rule was refused")

@@ -102,16 +102,19 @@ def _filter(own_pid):
     return p.code
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
 def install():
     """Install the filter on the calling process (inherited by its threads). Raises OSError."""
     code = _filter(os.getpid())
     buffer = ctypes.create_string_buffer(b"".join(struct.pack("<HBBI", *ins) for ins in code))
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    program = SockFprog(len(code), ctypes.cast(buffer, ctypes.c_void_p))
-    libc = ctypes.CDLL(None, use_errno=True)
+    program = _SockFprog(len(code), ctypes.cast(buffer, ctypes.c_void_p))
+    libc = _libc
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) != 0:

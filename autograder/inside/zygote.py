@@ -13,14 +13,17 @@ With --mother, the process is not a zygote itself but makes them, one per gradin
 so that a batch imports numpy, SymPy and torch once instead of once per worker. After
 "warm" and "ready" its control socket only brings channels (one byte carrying a socket fd,
 one per worker); on a channel:
-    -> {"op": "zygote"}                   <- one byte carrying the new zygote's control
+    -> {"op": "zygote", "full": bool}     <- one byte carrying the new zygote's control
                                              socket fd, then its "ready" report
+A "full" zygote also has the modules of --later (torch), which the mother imports once its
+first zygotes are out: submissions that never mention torch are graded meanwhile.
 The new zygote is a fork of the warm mother and speaks the control protocol above. Zygotes
 of one mother share the sandbox's /tmp; each submission's process is confined to its own
 working directory there by Landlock (mother mode is used only where Landlock works).
 """
 import argparse
 import builtins
+import functools
 import gc
 import importlib
 import io
@@ -55,6 +58,8 @@ def main():
                         help="the sandbox has its own PID namespace: clean up with kill(-1)")
     parser.add_argument("--mother", action="store_true",
                         help="make one zygote per grading worker instead of being one")
+    parser.add_argument("--later", default="",
+                        help="mother mode: modules imported after the first zygotes are made")
     options = parser.parse_args()
     ctrl = socket.socket(fileno=options.ctrl_fd)
     preloaded = preload(options.preload.split(","))
@@ -66,13 +71,14 @@ def main():
     gc.collect()
     gc.freeze()  # the collector never walks (so never copies, page by page) these in a child
     huge = back_heap_with_huge_pages()
+    _readable()
     _not_dumpable()  # children cannot read this process's memory through /proc
     report = {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
               "python": sys.version.split()[0], "seccomp": seccomp_works(),
               "landlock": landlock.abi_version(), "warmed_cells": warmed, "huge_pages_mb": huge}
     wire.send(ctrl, report)
     if options.mother:
-        make_zygotes(ctrl, report)
+        make_zygotes(ctrl, report, [m for m in options.later.split(",") if m])
     else:
         serve_as_zygote(ctrl, options.own_pid_namespace)
 
@@ -100,14 +106,36 @@ def serve_as_zygote(ctrl, own_pid_namespace):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def make_zygotes(ctrl, report):
-    """Mother mode: adopt channels from the trusted side, fork a zygote per request on one."""
+def make_zygotes(ctrl, report, later):
+    """Mother mode: adopt channels from the trusted side, fork a zygote per request on one.
+
+    A request says whether its zygote needs the modules of `later` (torch: 1.6 s to import).
+    Those are imported once the first requests are served, so that zygotes without them
+    (for the submissions that never mention torch) are ready while the import runs."""
     import selectors
     signal.signal(signal.SIGCHLD, lambda *_: _reap_all())  # zygotes that ended
     channels = selectors.DefaultSelector()
     channels.register(ctrl, selectors.EVENT_READ)
+    pending_later = bool(later)
+
+    def import_later():
+        nonlocal pending_later
+        pending_later = False
+        report["preloaded"] += preload(later)
+        if "torch" in sys.modules:
+            import warmup
+            warmup.warm_torch()
+        gc.collect()
+        gc.freeze()
+        report["huge_pages_mb"] = back_heap_with_huge_pages()
+
     while True:
-        for key, _ in channels.select():
+        events = channels.select(timeout=0 if pending_later else None)
+        if not events:
+            import_later()  # nothing waiting: time to import the rest
+            continue
+        requests = []
+        for key, _ in events:
             sock = key.fileobj
             if sock is ctrl:
                 try:
@@ -124,32 +152,39 @@ def make_zygotes(ctrl, report):
                 channels.unregister(sock)
                 sock.close()
                 continue
-            if request.get("op") == "zygote":
-                ours, theirs = socket.socketpair()
-                pid = os.fork()
-                if pid == 0:
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    for other in list(channels.get_map().values()):
-                        other.fileobj.close()
-                    channels.close()
-                    theirs.close()
-                    try:
-                        serve_as_zygote(ours, own_pid_namespace=False)
-                    finally:
-                        os._exit(0)
-                ours.close()
-                socket.send_fds(sock, [b"Z"], [theirs.fileno()])
+            if type(request) is dict and request.get("op") == "zygote":
+                requests.append((bool(request.get("full")), sock))
+        for full, sock in sorted(requests, key=lambda r: r[0]):  # light ones first
+            if full and pending_later:
+                import_later()
+            ours, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for other in list(channels.get_map().values()):
+                    other.fileobj.close()
+                channels.close()
                 theirs.close()
-                wire.send(sock, dict(report, pid=pid, mother=os.getpid()))
+                try:
+                    serve_as_zygote(ours, own_pid_namespace=False)
+                finally:
+                    os._exit(0)
+            ours.close()
+            socket.send_fds(sock, [b"Z"], [theirs.fileno()])
+            theirs.close()
+            wire.send(sock, dict(report, pid=pid, mother=os.getpid()))
 
 
 def preload(names):
+    """Import `names`; "warmup" runs warmup.run(). Returns the names that could be loaded."""
     loaded = []
     for name in filter(None, names):
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ImportError:
             continue
+        if name == "warmup":
+            module.run()
         loaded.append(name)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)  # one worker per core: no oversubscription
@@ -318,15 +353,14 @@ class Child:
         self.handles = {}
         os.setsid()  # its own process group, so the zygote can kill everything it started
         os.chdir(workdir)
-        os.environ["HOME"] = workdir
+        os.environ["HOME"] = os.environ["TMPDIR"] = workdir
+        tempfile.tempdir = None
+        confine_files(workdir)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, 1 << 16)
-        os.environ["TMPDIR"] = workdir
-        tempfile.tempdir = None
-        confine_files(workdir)
         apply_limits(limits)
         try:
             seccomp.install()
@@ -428,11 +462,16 @@ def confine_files(workdir):
     """Landlock: read-only access to the OS and Python, read-write to `workdir`, nothing else
     (not the other submissions' folders next to it, not the course where bubblewrap is
     missing). Where the kernel has no Landlock, bubblewrap's mounts are what confines."""
+    return _readable().restrict([workdir, "/dev"])
+
+
+@functools.cache  # prepared once in the zygote (main), before its first fork
+def _readable():
     here = os.path.dirname(os.path.abspath(__file__))
-    readable = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
-                here, sys.base_prefix, sys.prefix, sys.exec_prefix,
-                os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
-    return landlock.restrict([p for p in readable if p not in ("/", "")], [workdir, "/dev"])
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
+             here, sys.base_prefix, sys.prefix, sys.exec_prefix,
+             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
+    return landlock.Readable(dict.fromkeys(p for p in paths if p not in ("/", "")))
 
 
 def apply_limits(limits):

@@ -1,0 +1,168 @@
+"""What makes grading fast must not change a grade: each shortcut against the slow path it
+replaces."""
+import json
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.engine import hidden
+from autograder.engine.batch import grade_batch
+from autograder.engine.notebooks import parse_cells
+from autograder.engine.suite import _describe_item
+from autograder.engine.synthetic import solution_notebook, stub_notebook, write_batch
+from autograder.engine.unanswered import release_answers, unanswered_questions
+
+
+# ----------------------------------------------------------------- unanswered questions
+
+def _submitted(assignment, notebook):
+    return parse_cells(json.loads(json.dumps(notebook)), assignment)
+
+
+def _cell(notebook, grade_id):
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_an_untouched_stub_is_unanswered_everywhere(course):
+    ps2 = course.assignment("ps2")
+    with_answer_cells = {q for q in ps2.autograded_questions if f"{q}_answer" in release_answers(ps2)}
+    assert unanswered_questions(_submitted(ps2, stub_notebook(ps2)), ps2) == with_answer_cells
+    assert unanswered_questions(_submitted(ps2, solution_notebook(ps2)), ps2) == set()
+
+
+@pytest.mark.parametrize("extra", [
+    "def softmax(z, axis=-1):\n    return np.exp(z) / np.exp(z).sum(axis, keepdims=True)\n",
+    "from scipy.special import softmax\n",
+    "softmax = lambda z, axis=-1: z\n",
+    "def helper():\n    global softmax\n",
+    "exec('def softmax(z, axis=-1): return z')\n",          # dynamic: nothing is skipped
+    "import builtins\n",
+])
+def test_a_stub_whose_name_is_bound_elsewhere_is_graded(course, extra):
+    ps2 = course.assignment("ps2")
+    notebook = stub_notebook(ps2)
+    notebook.cells.append(nbformat.v4.new_code_cell(extra))
+    assert "softmax" not in unanswered_questions(_submitted(ps2, notebook), ps2)
+
+
+def test_a_duplicated_or_edited_stub_is_graded(course):
+    ps2 = course.assignment("ps2")
+    notebook = stub_notebook(ps2)
+    _cell(notebook, "entropy_answer").source += "\n# thinking about it"
+    copy = json.loads(json.dumps(_cell(notebook, "softmax_answer")))
+    notebook.cells.append(type(notebook.cells[0])(copy))
+    found = unanswered_questions(_submitted(ps2, notebook), ps2)
+    assert "softmax" not in found and "entropy" not in found  # any edit: the tests run
+    assert "log_softmax" in found
+
+
+def test_a_stub_answered_in_a_later_cell_gets_its_points(course, tmp_path):
+    """End to end: the starter cell is untouched but a cell further down defines the function;
+    the engine must run the tests, not record the question as unanswered."""
+    ps2 = course.assignment("ps2")
+    notebook = stub_notebook(ps2)
+    solution = _cell(solution_notebook(ps2), "softmax_answer").source
+    notebook.cells.append(nbformat.v4.new_code_cell(solution))
+    [path] = write_batch({"late-answer": notebook}, tmp_path, "ps2")
+    [result] = grade_batch(course, ps2, [("late-answer", path)], workers=1, keep_results=False,
+                           out=open("/dev/null", "w"))
+    assert result["scores"]["softmax"] == result["max_scores"]["softmax"] > 0
+    assert result["scores"]["entropy"] == 0
+    assert {t["outcome"] for t in result["tests"] if t["question"] == "entropy"} == {"unanswered"}
+
+
+# ------------------------------------------------------------ tests called directly
+
+def test_only_plain_student_tests_skip_pytests_protocol(tmp_path):
+    import pytest as pytest_module
+    (tmp_path / "test_kinds.py").write_text(
+        "import pytest\n"
+        "pytestmark = [pytest.mark.question('q'), pytest.mark.points(1)]\n"
+        "@pytest.fixture\ndef data():\n    return 1\n"
+        "@pytest.fixture\ndef student():\n    return None\n"
+        "def test_plain(student):\n    pass\n"
+        "def test_fixture(student, data):\n    pass\n"
+        "@pytest.mark.parametrize('n', [1, 2])\ndef test_param(student, n):\n    pass\n"
+        "@pytest.mark.xfail\ndef test_xfail(student):\n    pass\n")
+    found = {}
+
+    class Collect:
+        def pytest_collection_finish(self, session):
+            found.update({i.name: _describe_item(i)["direct"] for i in session.items})
+
+        def pytest_runtestloop(self, session):
+            return True
+    pytest_module.main([str(tmp_path), "-p", "no:cacheprovider", "-q"], plugins=[Collect()])
+    assert found == {"test_plain": True, "test_fixture": False, "test_param[1]": False,
+                     "test_param[2]": False, "test_xfail": False}
+
+
+# ------------------------------------------------------------- helpers of hidden tests
+
+CASES = [
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), 1e-7, 0),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.1]), 1e-7, 0),
+    (np.array([1.0, np.nan]), np.array([1.0, np.nan]), 1e-7, 0),
+    (np.array([1.0, np.inf]), np.array([1.0, np.inf]), 1e-7, 0),
+    (np.array([1.0, np.inf]), np.array([1.0, -np.inf]), 1e-7, 0),
+    (np.array([[1.0, 2.0]]), np.array([1.0, 2.0]), 1e-7, 0),
+    (np.ones(3), 1.0, 1e-7, 0),
+    (0.5, np.array([0.5, 0.5]), 1e-7, 0),
+    ([1, 2, 3], (1, 2, 3), 0, 0),
+    (np.array([1 + 1j]), np.array([1 + 1j]), 1e-7, 0),
+    (np.array([True, False]), np.array([1.0, 0.0]), 0, 0),
+    (1e-12, 0.0, 0, 1e-11),
+    (1e-10, 0.0, 0, 1e-11),
+    ("text", 1.0, 1e-7, 0),
+]
+
+
+@pytest.mark.parametrize("actual, desired, rtol, atol", CASES)
+def test_assert_allclose_decides_exactly_like_numpy(actual, desired, rtol, atol):
+    def verdict(check):
+        try:
+            check(actual, desired, rtol=rtol, atol=atol)
+            return "pass"
+        except AssertionError as error:
+            return str(error)
+        except Exception as error:
+            return type(error).__name__
+    assert verdict(hidden.assert_allclose) == verdict(np.testing.assert_allclose)
+
+
+def test_assert_allclose_agrees_with_numpy_on_random_values():
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        shape = tuple(rng.integers(1, 4, size=rng.integers(0, 3)))
+        desired = rng.normal(scale=10.0 ** rng.integers(-6, 6), size=shape)
+        actual = desired * (1 + rng.normal(scale=10.0 ** -rng.integers(3, 10), size=shape))
+        rtol = 10.0 ** -rng.integers(4, 9)
+        fast = slow = True
+        try:
+            hidden.assert_allclose(actual, desired, rtol=rtol)
+        except AssertionError:
+            fast = False
+        try:
+            np.testing.assert_allclose(actual, desired, rtol=rtol)
+        except AssertionError:
+            slow = False
+        assert fast == slow
+
+
+def test_cross_checked_runs_the_oracle_only_where_the_course_is_validated(monkeypatch):
+    calls = []
+
+    def oracle():
+        calls.append(1)
+        return (np.array([1.0, 2.0]), {"W": np.eye(2)})
+    answer = (np.array([1.0, 2.0]), {"W": np.eye(2)})
+    monkeypatch.setitem(hidden.ORACLES, "verify", False)
+    assert hidden.cross_checked(answer, oracle) is answer and calls == []
+    monkeypatch.setitem(hidden.ORACLES, "verify", True)
+    assert hidden.cross_checked(answer, oracle) is answer and calls == [1]
+    wrong = (np.array([1.0, 2.001]), {"W": np.eye(2)})
+    with pytest.raises(hidden.OracleDisagreement, match=r"answer\[0\]"):
+        hidden.cross_checked(wrong, oracle)
+    with pytest.raises(hidden.OracleDisagreement, match="keys"):
+        hidden.cross_checked((np.array([1.0, 2.0]), {"V": np.eye(2)}), oracle)
