@@ -172,16 +172,22 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
               "verify_oracles": verify_oracles}
     pool = {}
 
+    cpus = _cpus_to_pin(workers)
+
     def start_worker(index):
         job_queue.put(None)  # each worker stops at the first None it takes
+        cpu = cpus[index % len(cpus)] if cpus else None
         # From the mother: a zygote without torch (asked for now, ready first) for the
         # submissions that never mention it, and one with torch for those that do.
-        channels = (mother.channel(request=False), mother.channel()) if mother is not None else ()
-        process = context.Process(target=_worker, args=(config, job_queue, result_queue, *channels),
+        channels = ((mother.channel(request=False, cpu=cpu), mother.channel())
+                    if mother is not None else (None, None))
+        process = context.Process(target=_worker, args=(config, job_queue, result_queue, cpu,
+                                                        *channels),
                                   name=f"grader-{index}", daemon=True)
         process.start()
         for channel in channels:
-            channel.close()  # the worker has its own copies
+            if channel is not None:
+                channel.close()  # the worker has its own copies
         pool[index] = process
 
     results, in_flight = {}, {}
@@ -277,7 +283,17 @@ def ungraded_result(assignment, student, reason, notebook=""):
             "seconds": 0.0}
 
 
-def _worker(config, job_queue, result_queue, light_channel=None, full_channel=None):
+def _cpus_to_pin(workers):
+    """One CPU per worker, where there are enough: a worker, its zygote and its children
+    then share one (see zygote._pin); else none."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return []
+    return cpus if workers <= len(cpus) else []
+
+
+def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_channel=None):
     # Imports happen here, in the worker, so the parent stays light.
     from autograder.engine.course import Course
     from autograder.engine.sandbox import Zygote
@@ -286,16 +302,21 @@ def _worker(config, job_queue, result_queue, light_channel=None, full_channel=No
     import warnings
     warnings.simplefilter("ignore")  # references' own warnings are not news to instructors
     _die_with_parent()
+    if cpu is not None:  # before the zygote starts: a zygote of its own inherits it
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            pass
     name = multiprocessing.current_process().name
     try:
         assignment = Course(config["root"]).assignment(config["assignment"])
         sandbox = dict(use_bwrap=config["use_bwrap"], preload=assignment.sandbox_preload,
                        warm_cells=assignment.sandbox_warm_cells)
-        zygote = Zygote(config["limits"], channel=full_channel, **sandbox).start()
+        zygote = Zygote(config["limits"], channel=full_channel, cpu=cpu, **sandbox).start()
         light = None
         if light_channel is not None:
             light = Zygote(config["limits"], channel=light_channel, full=False, requested=True,
-                           **sandbox).start()
+                           cpu=cpu, **sandbox).start()
     except Exception as error:
         result_queue.put({"fatal": f"a grading worker could not start: {error}"})
         return

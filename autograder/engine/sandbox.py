@@ -109,13 +109,14 @@ class Zygote:
     its own (a sandbox per zygote), or made by a `ZygoteMother` through a `channel`."""
 
     def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup",
-                 warm_cells=(), channel=None, full=True, requested=False):
+                 warm_cells=(), channel=None, full=True, requested=False, cpu=None):
         self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload = preload
         self.warm_cells = list(warm_cells)  # public code the zygote runs once (zygote.warm_up)
         self.channel = channel  # to a ZygoteMother, if there is one
         self.full = full        # from the mother: with its later modules (torch) or without
+        self.cpu = cpu          # from the mother: the CPU it and its children run on
         self.process = self.ctrl = self.info = None
         # requests to the mother whose zygote is yet to be read (the first may have been sent
         # for us: ZygoteMother.channel(request=...))
@@ -144,7 +145,7 @@ class Zygote:
                 return self
             try:
                 self.channel.settimeout(30)
-                wire.send(self.channel, {"op": "zygote", "full": self.full})
+                wire.send(self.channel, {"op": "zygote", "full": self.full, "cpu": self.cpu})
                 self.asked_mother += 1
                 return self
             except OSError:
@@ -283,16 +284,16 @@ class ZygoteMother:
                                                         mother=True, later=",".join(later))
         return self
 
-    def channel(self, request=None):
+    def channel(self, request=None, cpu=None):
         """A socket for one worker's `Zygote(channel=...)`; the mother serves it once ready.
-        With `request` (full: True or False), a zygote is asked for at once on it."""
+        With `request` (full: True or False), a zygote (on `cpu`) is asked for at once."""
         ours, theirs = socket.socketpair()
         try:
             socket.send_fds(self.ctrl, [b"C"], [ours.fileno()])
         finally:
             ours.close()
         if request is not None:
-            wire.send(theirs, {"op": "zygote", "full": bool(request)})
+            wire.send(theirs, {"op": "zygote", "full": bool(request), "cpu": cpu})
         return theirs
 
     def close(self):
