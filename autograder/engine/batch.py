@@ -163,7 +163,7 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     if mother is not None:
         mother.start()  # closed below, or with this process (bubblewrap's --die-with-parent)
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
-    context = _worker_context()
+    context = _worker_context(assignment)
     job_queue, result_queue = context.Queue(), context.Queue()
     for job in jobs:
         job_queue.put(job)
@@ -236,18 +236,20 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
 _idle_deaths = [0]
 # What every grading worker imports, loaded once by the fork server (about a second of CPU
 # per worker otherwise).
-_WORKER_IMPORTS = ["autograder.engine.batch", "autograder.engine.course",
-                   "autograder.engine.suite", "sympy"]
+_WORKER_IMPORTS = ["autograder.engine.batch", "autograder.engine.course", "autograder.engine.suite",
+                   "autograder.engine.settings", "sympy", "numpy.testing"]
 
 
-def _worker_context():
+def _worker_context(assignment):
     """Workers start from a fresh interpreter, never from this process (which may hold a
     gradebook connection, threads, anything): a fork server, itself a fresh interpreter that
-    has imported the engine once, forks them; where there is none, each is spawned anew."""
+    has imported the engine (and the assignment's reference) once, forks them; where there is
+    none, each is spawned anew."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_WORKER_IMPORTS)  # (no effect once the server runs)
+    reference = f"{assignment.package.__name__}.reference"
+    context.set_forkserver_preload(_WORKER_IMPORTS + [reference])  # (once the server runs: no effect)
     return context
 
 

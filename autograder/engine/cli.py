@@ -129,7 +129,7 @@ def _release(course, options):
 
 def _grade(course, options):
     from autograder.engine.batch import find_submissions, grade_batch, unchanged_results
-    from autograder.engine.sandbox import bwrap_usable
+    from autograder.engine.sandbox import bwrap_usable, mother_usable
     from autograder.engine.scoreboard import score_table, write_grades_csv
     from autograder.engine.settings import sandbox_limits
 
@@ -145,9 +145,11 @@ def _grade(course, options):
     limits = sandbox_limits(course, options)
     use_bwrap = False if options.no_bwrap else bwrap_usable()
     if not use_bwrap:
+        files = ("Landlock keeps it to its own folder" if mother_usable() else
+                 "WITHOUT file-system isolation (no Landlock either)")
         print("WARNING: bubblewrap is not available"
               f"{' (disabled by --no-bwrap)' if options.no_bwrap else ''}: student code runs "
-              "with rlimits only, WITHOUT file-system and network isolation.", file=sys.stderr)
+              f"with seccomp and rlimits, WITHOUT network and PID isolation; {files}.", file=sys.stderr)
     kept = {} if options.force else unchanged_results(course, assignment, submissions)
     to_grade = [(s, p) for s, p in submissions if s not in kept]
     print(f"grading {len(to_grade)} submission(s) of {assignment.name} "
