@@ -30,3 +30,12 @@ def test_symbolic_equality_and_its_numeric_fallback():
     assert not equal
     equal, how = symbolically_equal(H / N, H / N, SYMBOLS, seconds=1e-6)
     assert equal and how in ("symbolic", "numeric")
+
+
+def test_equal_forms_need_simplify_and_unequal_ones_never_reach_it():
+    rewritten = parse_expression("(h*n - h*h)/(n*n - n*h)", SYMBOLS)  # h/n, factored differently
+    assert symbolically_equal(rewritten, H / N, SYMBOLS) == (True, "symbolic")
+    assert symbolically_equal(rewritten, H / N, SYMBOLS, seconds=1e-9, seed=1) == (True, "numeric")
+    # A wrong formula is refused at the random points, with no time spent in simplify.
+    assert symbolically_equal(parse_expression("h/(n-1)", SYMBOLS), H / N, SYMBOLS,
+                              seconds=1e-9) == (False, "numeric")

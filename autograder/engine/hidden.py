@@ -89,12 +89,13 @@ _symbolic_verdicts = {}
 
 
 def symbolically_equal(got, expected, symbols, seconds=5.0, points=20, seed=0):
-    """Whether two SymPy expressions are equal: `simplify(got - expected) == 0` within
-    `seconds`, else agreement at `points` random points of `symbols` (a dict name -> Symbol,
-    positive symbols drawn positive). Returns (equal, how) with how in {"symbolic", "numeric"}."""
-    import sympy as sp
-
-    # Many submissions give the same formula: simplify each pair once per worker. SymPy
+    """Whether two SymPy expressions are equal: the same expression; else, if they agree at
+    `points` random points of `symbols` (a dict name -> Symbol, positive symbols drawn
+    positive), `simplify(got - expected) == 0` within `seconds` says "symbolic" and a timeout
+    leaves "numeric". Expressions that disagree somewhere are not equal, and are not simplified
+    (a nonzero difference can keep simplify busy until the time limit). Returns (equal, how)
+    with how in {"symbolic", "numeric"}."""
+    # Many submissions give the same formula: judge each pair once per worker. SymPy
     # expressions hash and compare by structure, so they are their own keys.
     key = (got, expected, tuple(sorted(symbols)), seconds, points, seed)
     if key not in _symbolic_verdicts:
@@ -104,6 +105,11 @@ def symbolically_equal(got, expected, symbols, seconds=5.0, points=20, seed=0):
 
 def _symbolically_equal(got, expected, symbols, seconds, points, seed):
     import sympy as sp
+
+    if got == expected:
+        return True, "symbolic"
+    if not _agree_at_random_points(got, expected, symbols, points, seed):
+        return False, "numeric"
 
     def give_up(*_):
         raise TimeoutError
@@ -118,6 +124,11 @@ def _symbolically_equal(got, expected, symbols, seconds, points, seed):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    return True, "numeric"
+
+
+def _agree_at_random_points(got, expected, symbols, points, seed):
+    import sympy as sp
     rng = np.random.default_rng(seed)
     ordered = list(symbols.values())
     f_got, f_expected = (sp.lambdify(ordered, e, "numpy") for e in (got, expected))
@@ -127,5 +138,5 @@ def _symbolically_equal(got, expected, symbols, seconds, points, seed):
         with np.errstate(all="ignore"):
             a, b = complex(f_got(*values)), complex(f_expected(*values))
         if not np.isclose(a, b, rtol=1e-9, atol=1e-12):
-            return False, "numeric"
-    return True, "numeric"
+            return False
+    return True
