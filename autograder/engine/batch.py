@@ -314,7 +314,10 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
         assignment = Course(config["root"]).assignment(config["assignment"])
         sandbox = dict(use_bwrap=config["use_bwrap"], preload=assignment.sandbox_preload,
                        warm_cells=assignment.sandbox_warm_cells)
-        zygote = Zygote(config["limits"], channel=full_channel, cpu=cpu, **sandbox).start()
+        zygote = Zygote(config["limits"], channel=full_channel, cpu=cpu, **sandbox)
+        if full_channel is None:
+            zygote.start()  # its own sandbox: start importing now
+        # (else asked of the mother at the first submission that needs torch: suite.py)
         light = None
         if light_channel is not None:
             light = Zygote(config["limits"], channel=light_channel, full=False, requested=True,

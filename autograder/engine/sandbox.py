@@ -186,9 +186,13 @@ class Zygote:
         return self.info
 
     def ready_now(self):
-        """Whether the zygote is ready (or has failed: spawn will say), without waiting."""
+        """Whether the zygote is ready (or has failed: spawn will say), without waiting. A
+        zygote from the mother not asked for yet is asked for now."""
         if self.info is not None:
             return True
+        if self.channel is not None and not self.asked_mother and self.ctrl is None:
+            self.start()
+            return False
         sock = self.channel if self.asked_mother else self.ctrl
         if sock is None or select.select([sock], [], [], 0)[0]:
             try:

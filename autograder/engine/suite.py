@@ -12,6 +12,7 @@ test goes through pytest's full protocol.
 """
 import copy
 import functools
+import gc
 import hashlib
 import importlib
 import inspect
@@ -102,6 +103,8 @@ class HiddenSuite:
         if "torch" in sys.modules:  # one worker per core: references must not oversubscribe
             sys.modules["torch"].set_num_threads(1)
         items, tests = session.items, [_describe_item(item) for item in session.items]
+        gc.collect()
+        gc.freeze()  # the engine, pytest and the suite stay: full collections need not walk them
         waiting = []  # submissions that need torch while it is still being imported
         for job in self.jobs:
             read = self._read(job)

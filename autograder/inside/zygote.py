@@ -16,8 +16,8 @@ one per worker); on a channel:
     -> {"op": "zygote", "full": bool, "cpu": n or None}
                                           <- one byte carrying the new zygote's control
                                              socket fd, then its "ready" report
-A "full" zygote also has the modules of --later (torch), which the mother imports once its
-first zygotes are out: submissions that never mention torch are graded meanwhile.
+A "full" zygote also has the modules of --later (torch), which the mother imports when the
+first full zygote is asked for: submissions that never mention torch are graded meanwhile.
 The new zygote is a fork of the warm mother and speaks the control protocol above. Zygotes
 of one mother share the sandbox's /tmp; each submission's process is confined to its own
 working directory there by Landlock (mother mode is used only where Landlock works).
@@ -111,8 +111,9 @@ def make_zygotes(ctrl, report, later):
     """Mother mode: adopt channels from the trusted side, fork a zygote per request on one.
 
     A request says whether its zygote needs the modules of `later` (torch: 1.6 s to import).
-    Those are imported once the first requests are served, so that zygotes without them
-    (for the submissions that never mention torch) are ready while the import runs."""
+    Those are imported at the first request that does, so that zygotes without them (for the
+    submissions that never mention torch) are ready at once, and a batch where no submission
+    mentions torch never imports it."""
     import selectors
     signal.signal(signal.SIGCHLD, lambda *_: _reap_all())  # zygotes that ended
     channels = selectors.DefaultSelector()
@@ -131,10 +132,7 @@ def make_zygotes(ctrl, report, later):
         report["huge_pages_mb"] = back_heap_with_huge_pages()
 
     while True:
-        events = channels.select(timeout=0 if pending_later else None)
-        if not events:
-            import_later()  # nothing waiting: time to import the rest
-            continue
+        events = channels.select()
         requests = []
         for key, _ in events:
             sock = key.fileobj
