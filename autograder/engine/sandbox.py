@@ -369,7 +369,7 @@ class SandboxedRun:
         self.cell_outcomes = {}       # name -> {"kind", "message"} for cells that failed
         self.bad_cells = set()        # cells not re-run after they killed or stalled a child
         self.deadline = time.monotonic() + self.limits.submission_seconds
-        self.sock = self.pid = None
+        self.sock = self.pid = self.timeout = None
         self.restarts = -1
         self.last_failure = None
 
@@ -399,6 +399,7 @@ class SandboxedRun:
             raise StudentError("crashed", "the submission's process was restarted too often "
                                f"(last: {self.last_failure})")
         self.sock, self.pid = self.zygote.spawn()
+        self.timeout = None
         for name, source in self.cells:
             if name in self.bad_cells:
                 continue
@@ -429,7 +430,9 @@ class SandboxedRun:
                                f"{self.limits.submission_seconds:g} s")
         seconds = min(seconds, remaining)
         try:
-            self.sock.settimeout(seconds)
+            if seconds != self.timeout:  # (each settimeout is two system calls)
+                self.sock.settimeout(seconds)
+                self.timeout = seconds
             wire.send(self.sock, message)
             reply = wire.receive(self.sock, MAX_MESSAGE)
         except (TimeoutError, socket.timeout):
