@@ -251,21 +251,7 @@ class Zygote:
             return {"status": "zygote-died"}
 
     def close(self):
-        if self.ctrl is not None:
-            self.ctrl.close()  # a zygote made by the mother ends on this, with its children
-            self.ctrl = None
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
-            if self.process.stderr:
-                self.process.stderr.close()
-            self.process = None
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
+        _shut_down(self)  # a zygote made by the mother ends when its socket closes, children too
 
 
 class ZygoteMother:
@@ -301,21 +287,27 @@ class ZygoteMother:
         return theirs
 
     def close(self):
-        if self.ctrl is not None:
-            self.ctrl.close()
-            self.ctrl = None
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
-            if self.process.stderr:
-                self.process.stderr.close()
-            self.process = None
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
+        _shut_down(self)
+
+
+def _shut_down(sandbox):
+    """Close a Zygote's or ZygoteMother's control socket, kill its sandbox (the whole process
+    group) and remove its scratch folder."""
+    if sandbox.ctrl is not None:
+        sandbox.ctrl.close()
+        sandbox.ctrl = None
+    if sandbox.process is not None:
+        try:
+            os.killpg(sandbox.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        sandbox.process.wait()
+        if sandbox.process.stderr:
+            sandbox.process.stderr.close()
+        sandbox.process = None
+    if sandbox.scratch is not None:
+        shutil.rmtree(sandbox.scratch, ignore_errors=True)
+        sandbox.scratch = None
 
 
 def mother_usable():
