@@ -14,8 +14,6 @@ expected values. ``student`` is a handle on the submission running in the sandbo
 ``student.softmax(z)`` sends ``z`` in and returns plain data; a call that raises, times out or
 crashes in the sandbox raises :class:`StudentError` here, and the engine records that outcome.
 """
-import signal
-
 import numpy as np
 import pytest
 

@@ -120,9 +120,6 @@ class HiddenSuite:
         return True
 
     # ------------------------------------------------------------------- grading
-    def grade(self, job, items, tests):
-        return self._grade(*self._read(job), items, tests)
-
     def _read(self, job):
         """(result so far, the parsed notebook or None, seconds spent) for a job."""
         started = time.monotonic()

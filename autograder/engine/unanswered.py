@@ -13,6 +13,7 @@ run, so skipping them changes no score.
 """
 import ast
 import os
+from collections import Counter
 from functools import lru_cache
 
 from autograder.engine.notebooks import read_source_notebook
@@ -27,13 +28,13 @@ MESSAGE = "not answered: the answer cell still holds the starter code"
 def unanswered_questions(submitted, assignment):
     """The questions of `submitted` (notebooks.SubmittedNotebook) left at the starter code."""
     starters = release_answers(assignment)
+    copies = Counter(name.split(" (copy")[0] for name, _ in submitted.cells)
     candidates = {}
     for question in assignment.autograded_questions:
         grade_id = f"{question}_answer"
         text = submitted.answers.get(grade_id)
-        copies = [name for name, _ in submitted.cells if name.split(" (copy")[0] == grade_id]
         if text is not None and grade_id in starters and text.strip() == starters[grade_id].strip() \
-                and copies == [grade_id]:
+                and copies[grade_id] == 1:
             candidates[question] = grade_id
     if not candidates:
         return set()
