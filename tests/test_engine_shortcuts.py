@@ -72,6 +72,25 @@ def test_a_stub_answered_in_a_later_cell_gets_its_points(course, tmp_path):
     assert {t["outcome"] for t in result["tests"] if t["question"] == "entropy"} == {"unanswered"}
 
 
+def test_a_failed_test_tells_instructors_where_and_why(course, tmp_path):
+    """`detail` (instructors only) is the traceback from the hidden test down and the
+    assertion's message, without the engine's own frames."""
+    ps2 = course.assignment("ps2")
+    notebook = solution_notebook(ps2)
+    _cell(notebook, "softmax_answer").source = "def softmax(z, axis=-1):\n    return np.exp(z)\n"
+    [path] = write_batch({"unnormalised": notebook}, tmp_path, "ps2")
+    [result] = grade_batch(course, ps2, [("unnormalised", path)], workers=1, keep_results=False,
+                           out=open("/dev/null", "w"))
+    failed = [t for t in result["tests"] if t["question"] == "softmax" and t["outcome"] == "failed"]
+    assert failed and result["scores"]["softmax"] < result["max_scores"]["softmax"]
+    for test in failed:
+        lines = test["detail"].splitlines()
+        assert lines[0] == "Traceback (most recent call last):"
+        assert "test_softmax.py" in lines[1] and lines[1].endswith(f"in {test['test']}")
+        assert "suite.py" not in test["detail"]
+        assert any(line.startswith("AssertionError") for line in lines)
+
+
 # ------------------------------------------------------------ tests called directly
 
 def test_only_plain_student_tests_skip_pytests_protocol(tmp_path):

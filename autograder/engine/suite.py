@@ -318,8 +318,11 @@ def _describe_item(item):
 
 def _failure_detail(error):
     """A failed test as pytest's native style shows it: the traceback from the test function
-    down (this module's frame left out), then the exception and its message."""
-    lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
+    down (this module's frame left out), then the exception and its message. Frames are taken
+    without column positions: finding those (for the ^^^ markers) cost a tenth of the grading."""
+    frames = traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__.tb_next))
+    lines = ["Traceback (most recent call last):\n", *frames.format(),
+             *traceback.format_exception_only(type(error), error)]
     return "".join(lines)[-3000:]
 
 
