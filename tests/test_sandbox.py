@@ -59,6 +59,20 @@ def test_results_come_back_as_plain_data_only(run):
     assert "Box" in repr(student.box())  # a handle: the object stays in the sandbox
 
 
+def test_a_formula_is_read_as_it_is_bound_now(zygote):
+    """The sandbox keeps the text of a formula it has sent (SymPy prints slowly); a name bound
+    to a new formula is read anew."""
+    cells = [("f", "import sympy as sp\nz = sp.Symbol('z')\nf = sp.exp(z)\n"
+                   "def rebind(k):\n    global f\n    f = sp.exp(z) + k\n")]
+    symbols = {"z": {}}
+    with SandboxedRun(zygote, cells) as run:
+        student = Student(run)
+        assert str(student.expression("f", symbols)) == str(student.expression("f", symbols)) == "exp(z)"
+        for k in range(1, 30):
+            student.rebind(k)
+            assert str(student.expression("f", symbols)) == f"exp(z) + {k}"
+
+
 def test_missing_names_are_reported_in_words(run):
     with pytest.raises(StudentError, match="not defined"):
         Student(run).softmax(1)

@@ -27,6 +27,10 @@ MAX_DEPTH = 64
 _HEADER = struct.Struct("<I")
 _BUFLEN = struct.Struct("<Q")
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+_PLAIN = frozenset((type(None), bool, int, float, str))  # JSON's own: sent as they are
+# Trees are built fresh by `encode` and bounded in depth: no cycle to look for.
+_ENCODER = json.JSONEncoder(check_circular=False)
+_DECODER = json.JSONDecoder()
 
 
 class WireError(Exception):
@@ -56,32 +60,38 @@ def encode(value, buffers, on_unknown=None, depth=0):
     sandbox turns tensors into arrays and other objects into handles); without it such objects
     are an error.
     """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if type(value) is complex:
-        return {"$c": [value.real, value.imag]}
-    if type(value) is ExpressionText:
-        return {"$sym": str(value)}
-    if type(value) is Handle:
-        return {"$h": value.id, "type": value.type_name}
-    if type(value) in (list, tuple):
-        items = [encode(v, buffers, on_unknown, depth + 1) for v in value]
-        return items if type(value) is list else {"$t": items}
-    if type(value) is dict:
-        return {"$d": [[encode(k, buffers, on_unknown, depth + 1),
-                        encode(v, buffers, on_unknown, depth + 1)] for k, v in value.items()]}
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
-        return _encode_array(np.asarray(value), buffers, scalar=True)
-    if type(value) is np.ndarray:
+    depth += 1
+    # (plain items are taken as they are: a call per item was most of the cost)
+    if kind is list:
+        return [v if type(v) in _PLAIN else encode(v, buffers, on_unknown, depth) for v in value]
+    if kind is tuple:
+        return {"$t": [v if type(v) in _PLAIN else encode(v, buffers, on_unknown, depth)
+                       for v in value]}
+    if kind is dict:
+        return {"$d": [[k if type(k) in _PLAIN else encode(k, buffers, on_unknown, depth),
+                        v if type(v) in _PLAIN else encode(v, buffers, on_unknown, depth)]
+                       for k, v in value.items()]}
+    if kind is np.ndarray:
         return _encode_array(value, buffers, scalar=False)
-    if type(value) is np.random.Generator:
+    if kind is complex:
+        return {"$c": [value.real, value.imag]}
+    if kind is ExpressionText:
+        return {"$sym": str(value)}
+    if kind is Handle:
+        return {"$h": value.id, "type": value.type_name}
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        return _encode_array(np.asarray(value), buffers, scalar=True)
+    if kind is np.random.Generator:
         state = value.bit_generator.state
-        return {"$rng": encode(state, buffers, None, depth + 1)}
+        return {"$rng": encode(state, buffers, None, depth)}
     if on_unknown is not None:
-        return encode(on_unknown(value), buffers, None, depth + 1)
-    raise WireError(f"cannot send a {type(value).__name__} across the sandbox boundary")
+        return encode(on_unknown(value), buffers, None, depth)
+    raise WireError(f"cannot send a {kind.__name__} across the sandbox boundary")
 
 
 def _encode_array(array, buffers, scalar):
@@ -97,35 +107,39 @@ def _encode_array(array, buffers, scalar):
 
 def decode(tree, buffers, depth=0):
     """Rebuild a value from a tree and its buffers, validating everything."""
+    kind = type(tree)
+    if kind in _PLAIN:
+        return tree
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if tree is None or type(tree) in (bool, int, float, str):
-        return tree
-    if type(tree) is list:
-        return [decode(v, buffers, depth + 1) for v in tree]
-    if type(tree) is not dict or len(tree) == 0:
-        raise WireError(f"unexpected node {type(tree).__name__}")
-    if "$t" in tree:
-        return tuple(decode(_expect(tree["$t"], list), buffers, depth + 1))
+    depth += 1
+    if kind is list:
+        return [v if type(v) in _PLAIN else decode(v, buffers, depth) for v in tree]
+    if kind is not dict or len(tree) == 0:
+        raise WireError(f"unexpected node {kind.__name__}")
+    if "$a" in tree:
+        return _decode_array(tree, buffers)
     if "$d" in tree:
         out = {}
         for pair in _expect(tree["$d"], list):
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict entry")
-            key = decode(pair[0], buffers, depth + 1)
+            key, value = pair
+            if type(key) not in _PLAIN:
+                key = decode(key, buffers, depth)
             if type(key) not in (str, int, float, bool):
                 raise WireError("dict keys must be str, int, float or bool")
-            out[key] = decode(pair[1], buffers, depth + 1)
+            out[key] = value if type(value) in _PLAIN else decode(value, buffers, depth)
         return out
-    if "$a" in tree:
-        return _decode_array(tree, buffers)
+    if "$t" in tree:
+        return tuple(decode(_expect(tree["$t"], list), buffers, depth))
     if "$c" in tree:
         re_im = _expect(tree["$c"], list)
         if len(re_im) != 2 or not all(type(x) in (int, float) for x in re_im):
             raise WireError("malformed complex")
         return complex(*re_im)
     if "$rng" in tree:
-        state = decode(tree["$rng"], buffers, depth + 1)
+        state = decode(tree["$rng"], buffers, depth)
         if type(state) is not dict or state.get("bit_generator") not in _BIT_GENERATORS:
             raise WireError("malformed random generator state")
         bit_generator = getattr(np.random, state["bit_generator"])()
@@ -179,7 +193,7 @@ def pack(message, on_unknown=None):
     """Bytes of one frame holding `message` (any value :func:`encode` accepts)."""
     buffers = []
     tree = encode(message, buffers, on_unknown)
-    header = json.dumps({"m": tree, "n": len(buffers)}, allow_nan=True).encode()
+    header = _ENCODER.encode({"m": tree, "n": len(buffers)}).encode()
     parts = [b"", _HEADER.pack(len(header)), header]
     for data in buffers:
         parts += [_BUFLEN.pack(len(data)), data]
@@ -204,7 +218,7 @@ def receive(sock, max_bytes):
     if at > frame_len:
         raise WireError("malformed frame")
     try:
-        header = json.loads(bytes(frame[_HEADER.size:at]))
+        header = _DECODER.decode(str(frame[_HEADER.size:at], "utf-8"))
     except (ValueError, RecursionError):
         raise WireError("message header is not valid JSON") from None
     if type(header) is not dict or type(header.get("n")) is not int or not 0 <= header["n"] < 10**6:

@@ -363,6 +363,7 @@ class Child:
     def __init__(self, sock, workdir, limits):
         self.sock = sock
         self.handles = {}
+        self.formulas = {}  # id -> (SymPy expression, its text)
         os.setsid()  # its own process group, so the zygote can kill everything it started
         os.chdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
@@ -455,7 +456,12 @@ class Child:
             return np.array(obj)
         sympy = sys.modules.get("sympy")
         if sympy is not None and isinstance(obj, sympy.Basic):
-            return wire.ExpressionText(str(obj))
+            # Hidden tests read the same formula several times; SymPy prints it slowly.
+            # (each expression is kept with its text, so no other object takes its id)
+            kept = self.formulas.get(id(obj))
+            if kept is None:
+                kept = self.formulas[id(obj)] = (obj, wire.ExpressionText(str(obj)))
+            return kept[1]
         return self.new_handle(obj)
 
 
