@@ -185,3 +185,29 @@ def test_cross_checked_runs_the_oracle_only_where_the_course_is_validated(monkey
         hidden.cross_checked(wrong, oracle)
     with pytest.raises(hidden.OracleDisagreement, match="keys"):
         hidden.cross_checked((np.array([1.0, 2.0]), {"V": np.eye(2)}), oracle)
+
+
+def test_memoized_reference_answers_once_and_hands_out_copies(monkeypatch):
+    import sympy as sp
+    from autograder.engine import suite
+    calls = []
+    x = sp.Symbol("x")
+
+    def reference(values, power=2):
+        calls.append(1)
+        return {"squares": np.asarray(list(values)) ** power, "formula": sp.exp(x) + power}
+    memoized = suite._memoized(reference)
+    first = memoized(np.arange(3.0))
+    first["squares"][0] = 99.0  # a test that modifies its answer changes nobody else's
+    second = memoized(np.arange(3.0))
+    assert calls == [1] and second["squares"].tolist() == [0.0, 1.0, 4.0]
+    assert memoized(np.arange(3.0), power=3)["squares"].tolist() == [0.0, 1.0, 8.0]
+    assert memoized(iter([1.0]))["squares"].tolist() == [1.0]  # not plain data: not cached
+    assert len(calls) == 3
+
+    def deepcopy(value):
+        raise AssertionError(f"deep copy of {value!r}")
+    monkeypatch.setattr(suite.copy, "deepcopy", deepcopy)
+    assert memoized(np.arange(3.0))["formula"] == sp.exp(x) + 2  # immutable: handed out as is
+    with pytest.raises(AssertionError, match="deep copy"):  # anything else is still copied
+        suite._memoized(lambda: {1, 2})()

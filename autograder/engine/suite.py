@@ -272,6 +272,9 @@ def _copied(value):
         return type(value)(_copied(v) for v in value)
     if type(value) is dict:
         return {k: _copied(v) for k, v in value.items()}
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and isinstance(value, sympy.Basic):
+        return value  # immutable (a deep copy costs a millisecond per expression)
     return copy.deepcopy(value)
 
 
