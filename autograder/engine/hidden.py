@@ -56,23 +56,52 @@ def _assert_agree(answer, expected, rtol, atol, where):
 
 
 def assert_allclose(actual, desired, rtol=1e-7, atol=0, equal_nan=True, err_msg="", verbose=True):
-    """numpy.testing.assert_allclose, with a fast path for the usual case of a hidden test:
-    finite numbers of the same shape (or one a scalar) that agree. numpy's own costs about
-    0.2 ms a call even then; anything else (a mismatch, a nan or inf, another shape, a value
-    that is not numeric) goes to numpy's, which decides and writes the message."""
+    """numpy.testing.assert_allclose, deciding the same way, faster for what hidden tests compare:
+    numbers of the same shape (or one a scalar). There it decides itself (numpy's costs about
+    0.2 ms a call), and words a mismatch of finite values briefly: numpy's message prints both
+    arrays, which was most of the cost of a failing check. Anything else (other shapes,
+    non-numeric values, nan or inf where they should not be) goes to numpy's, which decides
+    and writes the message."""
     try:
         a, d = np.asarray(actual), np.asarray(desired)
-        if (a.dtype.kind in "biuf" and d.dtype.kind in "biuf"
-                and (a.shape == d.shape or a.ndim == 0 or d.ndim == 0)):
-            a, d = a.astype(float, copy=False), d.astype(float, copy=False)
-            with np.errstate(all="ignore"):
-                if (np.isfinite(a).all() and np.isfinite(d).all()
-                        and (np.abs(a - d) <= atol + rtol * np.abs(d)).all()):
-                    return
+        ours = (a.dtype.kind in "biuf" and d.dtype.kind in "biuf"
+                and (a.shape == d.shape or a.ndim == 0 or d.ndim == 0))
     except (TypeError, ValueError, OverflowError):
-        pass
+        ours = False
+    if ours:
+        a, d = a.astype(float, copy=False), d.astype(float, copy=False)
+        with np.errstate(all="ignore"):
+            close = np.abs(a - d) <= atol + rtol * np.abs(d)
+            finite = bool(np.isfinite(a).all() and np.isfinite(d).all())
+            if not finite:  # nan and inf must sit at the same places (nan with nan)
+                same = (a == d) | (equal_nan & np.isnan(a) & np.isnan(d))
+                close = np.where(np.isfinite(a) & np.isfinite(d), close, same)
+        if close.all():
+            return
+        if finite:
+            raise AssertionError(_mismatch(a, d, close, rtol, atol, err_msg))
     np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol, equal_nan=equal_nan,
                                err_msg=err_msg, verbose=verbose)
+
+
+def _mismatch(a, d, close, rtol, atol, err_msg):
+    """What numpy's message says of a mismatch, without printing the arrays."""
+    a, d = np.broadcast_arrays(a, d)
+    wrong = ~close
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    difference = np.abs(a - d)[wrong]
+    with np.errstate(all="ignore"):
+        relative = difference / np.abs(d[wrong])
+    lines = [f"Not equal to tolerance rtol={rtol:g}, atol={atol:g}"]
+    if err_msg:
+        lines.append(str(err_msg))
+    count = int(wrong.sum())
+    lines += [f"Mismatched elements: {count} / {wrong.size} ({100 * count / wrong.size:.3g}%)",
+              f"First mismatch at index {first}: {float(a[first])!r} (ACTUAL), "
+              f"{float(d[first])!r} (DESIRED)",
+              f"Max absolute difference among violations: {difference.max():.6g}",
+              f"Max relative difference among violations: {relative.max():.6g}"]
+    return "\n".join(lines)
 
 
 def number(got):
