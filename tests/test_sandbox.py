@@ -171,3 +171,32 @@ def test_without_its_mother_a_zygote_starts_its_own_sandbox():
         assert zygote.channel is None and zygote.process is not None
     finally:
         zygote.close()
+
+
+def _huge_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        return next(int(line.split()[1]) for line in rollup if line.startswith("AnonHugePages"))
+
+
+def test_a_zygote_with_torch_moves_to_huge_pages_once_enough_submissions_came():
+    """Without torch a zygote moves its heap onto huge pages at once (cheap); with torch only
+    after HUGE_PAGES_AFTER submissions, the cost of moving 160 MB paid back by cheaper forks."""
+    from autograder.inside.zygote import HUGE_PAGES_AFTER
+    light = Zygote(Limits(), use_bwrap=False, preload="numpy").start()
+    try:
+        if not light.wait_ready()["huge_pages_mb"]:
+            pytest.skip("this kernel cannot move memory onto huge pages (MADV_COLLAPSE)")
+    finally:
+        light.close()
+    zygote = Zygote(Limits(), use_bwrap=False, preload="numpy,torch").start()
+    try:
+        assert zygote.wait_ready()["huge_pages_mb"] == 0
+        before = _huge_kb(zygote.process.pid)
+        for count in range(1, HUGE_PAGES_AFTER + 1):
+            with SandboxedRun(zygote, [("a", "x = 1")]):
+                pass
+            if count == HUGE_PAGES_AFTER - 1:
+                assert _huge_kb(zygote.process.pid) == before
+        assert _huge_kb(zygote.process.pid) >= before + 50 * 1024
+    finally:
+        zygote.close()
