@@ -138,7 +138,9 @@ def _agree_at_random_points(got, expected, symbols, points, seed):
     import sympy as sp
     rng = np.random.default_rng(seed)
     ordered = list(symbols.values())
-    f_got, f_expected = (sp.lambdify(ordered, e, "numpy") for e in (got, expected))
+    # numpy as a module, not "numpy": the same code, without `from numpy import *` (which
+    # imports numpy.f2py and more: a tenth of a second of every worker's first formula)
+    f_got, f_expected = (sp.lambdify(ordered, e, [np]) for e in (got, expected))
     for _ in range(points):
         values = [rng.uniform(0.5, 3.0) if s.is_positive else rng.uniform(-3.0, 3.0)
                   for s in ordered]
