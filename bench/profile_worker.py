@@ -2,6 +2,7 @@
 synthetic batch, with its phases timed (and optionally under cProfile).
 
     .venv/bin/python bench/profile_worker.py [--assignment ps1] [--count 20] [--cprofile 40]
+                                             [--sort tottime]
 
 Start-up: engine imports, zygote launch to ready, pytest collection. Per notebook: reading the
 JSON, static checks (forbidden calls, unanswered questions), forking a child, executing the
@@ -54,6 +55,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cprofile", type=int, metavar="LINES", default=0,
                         help="also run under cProfile and print this many lines")
+    parser.add_argument("--sort", default="cumulative",
+                        help="cProfile's order: cumulative (default), tottime, calls, ...")
     options = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -141,7 +144,7 @@ def main(argv=None):
           + ", ".join(f"{name} {1000 * sum(v) / n:.1f}" for name, v in cells))
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(*__import__("os").environ.get("PSORT", "cumulative").split(",")).print_stats(options.cprofile)
+        pstats.Stats(profile, stream=out).sort_stats(options.sort).print_stats(options.cprofile)
         print(out.getvalue())
 
 
