@@ -240,7 +240,11 @@ def test_interrupted_batches_lose_nothing_and_resume(tmp_path):
     course = make_course(tmp_path)
     assignment = course.assignment("ps1")
     students = [f"s{i:02d}" for i in range(9)]
-    write_batch({s: solution_notebook(assignment) for s in students}, tmp_path / "submitted", "ps1")
+    # Each submission takes at least half a second (a cell that sleeps), so that the batch is
+    # still running when it is interrupted, however fast the rest of the grading is.
+    unhurried = solution_notebook(assignment)
+    unhurried.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(0.5)"))
+    write_batch({s: unhurried for s in students}, tmp_path / "submitted", "ps1")
     args = ["grade", "ps1", "--workers", "1", "--no-diagnosis"]
 
     # 1. Ctrl-C (SIGINT to the whole process group, as a terminal sends it)
