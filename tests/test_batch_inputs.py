@@ -201,8 +201,11 @@ def test_a_notebook_without_nbgrader_metadata_is_graded_and_checked_statically(t
 # --------------------------------------------------------------------------- resuming
 
 def _run_course(root, *args):
+    # As from a terminal: Ctrl-C interrupts. (A shell's background job, such as a CI runner
+    # started with `&`, ignores SIGINT, and its children inherit that.)
     return subprocess.Popen([str(COURSE_BIN), "--root", str(root), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_results(course, count, process, timeout=240):
