@@ -274,7 +274,7 @@ def _copied(value):
         return {k: _copied(v) for k, v in value.items()}
     sympy = sys.modules.get("sympy")
     if sympy is not None and isinstance(value, sympy.Basic):
-        return value  # immutable (a deep copy costs a millisecond per expression)
+        return value  # immutable: nothing a test does can change it
     return copy.deepcopy(value)
 
 
