@@ -37,7 +37,7 @@ test: setup
 
 # Throughput against nbgrader autograde on the same files (prints figures; see bench/README.md).
 bench: setup
-	$(BIN)/python bench/benchmark.py --assignment ps2 --nbgrader-count 40
+	$(BIN)/python bench/benchmark.py --assignment ps2
 
 clean:
 	rm -rf $(VENV) autograded exports gradebook.db
