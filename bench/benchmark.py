@@ -396,6 +396,11 @@ EXPLAIN = {
     ("mutant", "nbgrader full, engine not"):
         "expected: a known-wrong implementation that the public checks miss; the hidden suite "
         "catches it",
+    ("mutant", "engine full, nbgrader not"):
+        "expected: this answer is right, but nbgrader's public check of it leans on another of "
+        "the student's answers that is wrong (cross_entropy_grad is checked against finite "
+        "differences of the student's own cross_entropy_loss); the hidden suite grades each "
+        "answer against the reference",
     ("cheating", "nbgrader full, engine not"):
         "TRUST BOUNDARY: the submission monkeypatches numpy/torch testing helpers in the process "
         "nbgrader's checks run in; the engine's tests never run in the student's process",
