@@ -10,7 +10,8 @@ slow submissions) is written into its submitted/ folder in nbgrader's layout, ea
 with the release's supporting files next to it, as a student submits the whole folder. Then:
 
 - the engine grades every submission (`grade_batch`, results kept in memory only);
-- nbgrader autogrades the first K of them (sequentially, one Jupyter kernel per notebook);
+- nbgrader autogrades all of them (sequentially, one Jupyter kernel per notebook), or the first
+  K for a quick look, its rate then scaled to all N from its start-up timed alone;
 - per question, "full marks or not" is compared between nbgrader's gradebook and the engine.
 
 Figures only: nothing here asserts on time. See bench/README.md for how to read the output.
