@@ -224,10 +224,17 @@ def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
     _stop_fork_server()  # the timed run starts cold, as `course grade` does
     busy_before = _cpu_ticks()
     started = time.monotonic()
+    # Results written to autograded/ as they arrive, as `course grade` does (nbgrader, too,
+    # writes each notebook's grades as it goes).
     results = grade_batch(course, assignment, submissions, workers=workers, limits=limits,
-                          use_bwrap=use_bwrap, out=_sink(), keep_results=False)
+                          use_bwrap=use_bwrap, out=_sink(), keep_results=True)
     seconds = time.monotonic() - started
     busy_after = _cpu_ticks()
+    # nbgrader skips a student whose autograded/ folder exists: the engine's go elsewhere.
+    kept = course.root / "engine-results"
+    shutil.rmtree(kept, ignore_errors=True)
+    if course.autograded_dir.is_dir():
+        os.replace(course.autograded_dir, kept)
     busy = None
     if busy_before and busy_after and busy_after[1] > busy_before[1]:
         busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])

@@ -88,6 +88,19 @@ def test_monkeypatching_inside_the_sandbox_leaves_the_grader_untouched(zygote):
         np.testing.assert_allclose(1.0, 2.0)
 
 
+
+def test_each_submission_may_signal_itself_and_no_other_process(zygote):
+    # The seccomp filter is built once in the zygote; each child writes its own pid into it.
+    cells = [("signals", "import os\n"
+                         "def own():\n    os.kill(os.getpid(), 0)\n    return 'allowed'\n"
+                         "def zygote():\n    try:\n        os.kill(os.getppid(), 0)\n"
+                         "    except PermissionError:\n        return 'refused'\n    return 'allowed'\n")]
+    refused = "refused" if zygote.wait_ready().get("seccomp") else "allowed"
+    for _ in range(2):
+        with SandboxedRun(zygote, cells) as run:
+            assert run.call("own") == "allowed"
+            assert run.call("zygote") == refused
+
 @pytest.mark.skipif(not bwrap_usable(), reason="bubblewrap cannot run here")
 def test_bubblewrap_hides_the_course_and_the_network(zygote, course):
     cells = [("probe", "import os, socket\n"

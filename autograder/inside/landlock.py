@@ -9,6 +9,7 @@ restricted; newer rights are simply not handled on older kernels.
 """
 import ctypes
 import os
+import stat
 import struct
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on x86_64 and aarch64
@@ -52,43 +53,48 @@ class Readable:
     def __init__(self, paths):
         self.version = abi_version()
         self.handled = _RIGHTS_BY_ABI.get(self.version, _RIGHTS_BY_ABI[5])
-        self.opened = []
+        self.attr = struct.pack("<Q", self.handled)  # struct landlock_ruleset_attr
+        self.rules = []  # the read-only rules, packed: only the child's folder is added per child
         if self.version >= 1:
             for path in paths:
                 try:
-                    self.opened.append((os.open(path, os.O_PATH | os.O_CLOEXEC),
-                                        READ if os.path.isdir(path) else READ & _FILE_ONLY_RIGHTS))
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 except OSError:
                     continue
+                rights = READ if os.path.isdir(path) else READ & _FILE_ONLY_RIGHTS
+                self.rules.append(_rule(fd, rights & self.handled))
 
     def restrict(self, writable):
         if self.version < 1:
             return False
-        attr = struct.pack("<Q", self.handled)
-        ruleset = _libc.syscall(_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+        ruleset = _libc.syscall(_CREATE_RULESET, self.attr, ctypes.c_size_t(len(self.attr)), 0)
         if ruleset < 0:
             return False
         try:
-            for fd, rights in self.opened:
-                _add_rule(ruleset, fd, rights & self.handled)
+            for rule in self.rules:
+                _add_rule(ruleset, rule)
             for path in writable:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 except OSError:
                     continue
                 try:
-                    _add_rule(ruleset, fd, self.handled if os.path.isdir(path) else _FILE_ONLY_RIGHTS & self.handled)
+                    rights = self.handled if stat.S_ISDIR(os.fstat(fd).st_mode) else _FILE_ONLY_RIGHTS & self.handled
+                    _add_rule(ruleset, _rule(fd, rights))
                 finally:
                     os.close(fd)
             if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
                 return False
-            return _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+            return _libc.syscall(_RESTRICT_SELF, ruleset, 0) == 0
         finally:
             os.close(ruleset)
 
 
-def _add_rule(ruleset, fd, rights):
-    rule = struct.pack("<Qi", rights, fd)  # struct landlock_path_beneath_attr (packed)
-    if _libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                     rule, ctypes.c_uint32(0)) != 0:
+def _rule(fd, rights):
+    return struct.pack("<Qi", rights, fd)  # struct landlock_path_beneath_attr (packed)
+
+
+def _add_rule(ruleset, rule):
+    # (the int arguments are C ints, as the system call takes them)
+    if _libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, rule, 0) != 0:
         raise OSError(ctypes.get_errno(), "landlock: a rule was refused")
