@@ -230,15 +230,17 @@ def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
                           use_bwrap=use_bwrap, out=_sink(), keep_results=True)
     seconds = time.monotonic() - started
     busy_after = _cpu_ticks()
-    # nbgrader skips a student whose autograded/ folder exists: the engine's go elsewhere.
-    kept = course.root / "engine-results"
-    shutil.rmtree(kept, ignore_errors=True)
-    if course.autograded_dir.is_dir():
-        os.replace(course.autograded_dir, kept)
     busy = None
     if busy_before and busy_after and busy_after[1] > busy_before[1]:
         busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
     return results, seconds, busy
+
+
+def _set_aside_engine_results(course):
+    """nbgrader skips a student whose autograded/ folder exists: move the engine's results
+    out of its way (to engine-results/) before it runs."""
+    if course.autograded_dir.is_dir():
+        os.replace(course.autograded_dir, course.root / "engine-results")
 
 
 def _stop_fork_server():
@@ -607,6 +609,7 @@ def main(argv=None):
 
         comparison = nbgrader_results = None
         if not options.engine_only:
+            _set_aside_engine_results(course)
             k = len(submissions) if options.nbgrader_count is None else max(1, min(
                 options.nbgrader_count, len(submissions)))
             chosen = [s for s, _ in submissions[:k]]

@@ -88,7 +88,6 @@ def test_monkeypatching_inside_the_sandbox_leaves_the_grader_untouched(zygote):
         np.testing.assert_allclose(1.0, 2.0)
 
 
-
 def test_each_submission_may_signal_itself_and_no_other_process(zygote):
     # The seccomp filter is built once in the zygote; each child writes its own pid into it.
     cells = [("signals", "import os\n"

@@ -202,7 +202,7 @@ def _pin(cpu):
 def preload(names):
     """Import `names`; "warmup" runs warmup.run(). Returns the names that could be loaded.
     The collector is off meanwhile: what is imported stays, and the caller collects once and
-    freezes it all (torch's import is a tenth of a second shorter without its collections)."""
+    freezes it all (torch's import is 0.05-0.1 s shorter without its collections)."""
     loaded = []
     collecting = gc.isenabled()
     gc.disable()
