@@ -9,7 +9,8 @@ nbgrader_config.py; a synthetic batch (`autograder.engine.synthetic.mixed_batch`
 slow submissions) is written into its submitted/ folder in nbgrader's layout, each notebook
 with the release's supporting files next to it, as a student submits the whole folder. Then:
 
-- the engine grades every submission (`grade_batch`, results kept in memory only);
+- the engine grades every submission (`grade_batch`, each result written to autograded/ as
+  `course grade` does, then set aside for nbgrader);
 - nbgrader autogrades all of them (sequentially, one Jupyter kernel per notebook), or the first
   K for a quick look, its rate then scaled to all N from its start-up timed alone;
 - per question, "full marks or not" is compared between nbgrader's gradebook and the engine.

@@ -10,6 +10,7 @@ grading material. `unchanged_results` finds the submissions whose stored result 
 hashes unchanged, so a rerun grades only new or changed submissions (`course grade --force`
 regrades all).
 """
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -298,7 +299,6 @@ def _cpus_to_pin(workers):
 def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_channel=None):
     # What the fork server imported stays for the worker's life: the collector need not walk
     # it (a walk writes to every object, so copies each of its pages from the fork server).
-    import gc
     gc.freeze()
     # Imports happen here, in the worker, so the parent stays light.
     from autograder.engine.course import Course

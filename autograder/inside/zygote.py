@@ -50,6 +50,7 @@ import numpy as np  # noqa: E402
 MAX_MESSAGE = 1 << 28  # 256 MiB per message either way
 HUGE_PAGES_AFTER = 64  # submissions (see back_heap_with_huge_pages)
 OUTPUT_KEPT = 1 << 16  # a student's prints are kept up to 64 KiB, the rest discarded
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def main():
@@ -535,9 +536,6 @@ def _virtual_memory_bytes():
         return int(os.read(fd, 256).split()[0]) * _PAGE_SIZE
     finally:
         os.close(fd)
-
-
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 if __name__ == "__main__":
