@@ -100,6 +100,7 @@ def test_each_submission_may_signal_itself_and_no_other_process(zygote):
             assert run.call("own") == "allowed"
             assert run.call("zygote") == refused
 
+
 @pytest.mark.skipif(not bwrap_usable(), reason="bubblewrap cannot run here")
 def test_bubblewrap_hides_the_course_and_the_network(zygote, course):
     cells = [("probe", "import os, socket\n"

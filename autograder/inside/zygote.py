@@ -139,7 +139,8 @@ def make_zygotes(ctrl, report, later):
         if "torch" in sys.modules:
             import warmup
             warmup.warm_torch()
-        gc.freeze()  # (huge pages: each zygote with torch, once enough submissions need it)
+        gc.freeze()  # what warming torch left (preload froze the imports)
+        # (huge pages: each zygote with torch moves its heap, once enough submissions need it)
 
     while True:
         events = channels.select()
