@@ -5,7 +5,7 @@ the same run, and whether the two agree on the scores where both can grade.
                                         [--nbgrader-count K] [--engine-only] [--json PATH]
 
 A temporary course folder is built from this repository's source/, release/ and
-nbgrader_config.py; a synthetic batch (`autograder.engine.synthetic.mixed_batch` plus a few
+nbgrader_config.py; a synthetic batch (`coursegrade.authoring.synthetic.mixed_batch` plus a few
 slow submissions) is written into its submitted/ folder in nbgrader's layout, each notebook
 with the release's supporting files next to it, as a student submits the whole folder. Then:
 
@@ -82,10 +82,10 @@ def assignment_problem(name):
 
 
 def make_course(folder):
-    """A throwaway course: source/, release/ and nbgrader_config.py of this repository
-    (symbolic links resolved, so the copy stands on its own)."""
+    """A throwaway course: source/, release/, autograder/ and nbgrader_config.py of this
+    repository, copied."""
     skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
-    for part in ("source", "release"):
+    for part in ("source", "release", "autograder"):
         shutil.copytree(ROOT / part, folder / part, symlinks=False, ignore=skip)
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
 
@@ -95,7 +95,7 @@ def make_course(folder):
 def slow_notebook(assignment, seconds):
     """The solution, where the first answer function spends `seconds` of busy CPU on its first
     call (a student's expensive set-up), then answers correctly."""
-    from autograder.engine.synthetic import solution_notebook, with_replacement
+    from coursegrade.authoring.synthetic import solution_notebook, with_replacement
     notebook = solution_notebook(assignment)
     for cell in notebook.cells:
         if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("solution"):
@@ -132,7 +132,7 @@ def build_batch(assignment, count, slow, slow_seconds, seed):
     """({student: notebook}, {student: (kind, detail)}): `count` submissions of which `slow`
     are slow, spread through the batch (the first at position 1, so that nbgrader's first K
     include one)."""
-    from autograder.engine.synthetic import mixed_batch
+    from coursegrade.authoring.synthetic import mixed_batch
     mixed = list(mixed_batch(assignment, count - slow, seed=seed).values())
     ordered = list(mixed)
     slow_positions = [min(1 + i * max(count // max(slow, 1), 1), count - 1) for i in range(slow)]
@@ -155,8 +155,8 @@ def build_batch(assignment, count, slow, slow_seconds, seed):
 
 def _classifier(assignment):
     """What kind of synthetic submission a notebook is, recognised from its cells."""
-    from autograder.engine.synthetic import CHEAT_SOURCE, solution_notebook, stub_notebook
-    from autograder.engine.variants import MUTANT, load_variants
+    from coursegrade.authoring.synthetic import CHEAT_SOURCE, solution_notebook, stub_notebook
+    from coursegrade.content.variants import MUTANT, load_variants
     variants = load_variants(assignment.material_dir)
     solution = [c.source for c in solution_notebook(assignment).cells]
     stub = [c.source for c in stub_notebook(assignment).cells]
@@ -182,7 +182,7 @@ def _classifier(assignment):
 
 def write_submissions(course_root, notebooks, assignment):
     """submitted/<student>/<ps>/<ps>.ipynb plus the release's other files next to it."""
-    from autograder.engine.synthetic import write_batch
+    from coursegrade.authoring.synthetic import write_batch
     paths = write_batch(notebooks, course_root / "submitted", assignment.name)
     release = course_root / "release" / assignment.name
     support = [p for p in release.iterdir() if p.is_file() and p.suffix != ".ipynb"]
@@ -202,8 +202,8 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
     """Cost of starting grading before any notebook: a zygote alone (started here), and one
     worker end to end (spawned interpreter, imports, zygote, pytest collection) grading one
     notebook, minus that notebook's own grading time."""
-    from autograder.engine.batch import grade_batch
-    from autograder.engine.sandbox import Zygote
+    from coursegrade.grading.batch import grade_batch
+    from coursegrade.grading.sandbox import Zygote
     started = time.monotonic()
     zygote = Zygote(limits, use_bwrap=use_bwrap, preload=assignment.sandbox_preload,
                         warm_cells=assignment.sandbox_warm_cells).start()
@@ -221,7 +221,7 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
 
 def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
     """(results, wall seconds, share of the machine's CPU time that was busy meanwhile)."""
-    from autograder.engine.batch import grade_batch
+    from coursegrade.grading.batch import grade_batch
     _stop_fork_server()  # the timed run starts cold, as `course grade` does
     busy_before = _cpu_ticks()
     started = time.monotonic()
@@ -311,10 +311,8 @@ def nbgrader_scores(course_root, assignment_name, students, questions):
     """{student: {question: (score, max_score)}} from nbgrader's gradebook; a student whose
     submission nbgrader did not record is left out."""
     from nbgrader.api import Gradebook, MissingEntry
-    from autograder.engine.settings import course_config
-    from autograder.engine.course import Course
-    config = course_config(Course(course_root)).get("CourseDirectory", {})
-    db_url = config.get("db_url", "sqlite:///gradebook.db")
+    from coursegrade.core.course import Course
+    db_url = Course(course_root).settings.nbgrader_value("CourseDirectory", "db_url", "sqlite:///gradebook.db")
     if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
         db_url = f"sqlite:///{course_root / db_url[len('sqlite:///'):]}"
     scores = {}
@@ -555,9 +553,8 @@ def _percentile(values, fraction):
 def main(argv=None):
     options = parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from autograder.engine.course import Course
-    from autograder.engine.sandbox import bwrap_usable
-    from autograder.engine.settings import sandbox_limits
+    from coursegrade.core.course import Course
+    from coursegrade.grading.sandbox import bwrap_usable
 
     problem = assignment_problem(options.assignment)
     if problem:
@@ -568,7 +565,7 @@ def main(argv=None):
         make_course(folder)
         course = Course(folder)
         assignment = course.assignment(options.assignment)
-        limits = sandbox_limits(course)
+        limits = course.settings.limits
         use_bwrap = False if options.no_bwrap else bwrap_usable()
         print(f"building {options.count} submissions of {assignment.name} in {folder} ...",
               file=sys.stderr, flush=True)

@@ -60,10 +60,10 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     started = time.perf_counter()
-    from autograder.engine.course import Course
-    from autograder.engine.sandbox import SandboxedRun, Zygote
-    from autograder.engine.suite import HiddenSuite
-    import autograder.engine.suite as suite_module
+    from coursegrade.core.course import Course
+    from coursegrade.grading.sandbox import SandboxedRun, Zygote
+    from coursegrade.grading.suite import HiddenSuite
+    import coursegrade.grading.suite as suite_module
     import benchmark
     imports = time.perf_counter() - started
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import Course
-from autograder.engine.sandbox import Limits, Zygote, bwrap_usable
+from coursegrade.core.course import Course
+from coursegrade.grading.sandbox import Limits, Zygote, bwrap_usable
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.engine.batch import grade_batch
-from autograder.engine.course import Course
-from autograder.engine.sandbox import Limits, bwrap_usable
-from autograder.engine.synthetic import solution_notebook, with_replacement, write_batch
+from coursegrade.grading.batch import grade_batch
+from coursegrade.core.course import Course
+from coursegrade.grading.sandbox import Limits, bwrap_usable
+from coursegrade.authoring.synthetic import solution_notebook, with_replacement, write_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 PWNED = Path("/tmp/autograder-adversarial-pwned")
@@ -58,8 +58,8 @@ ATTACKS = {
     "lying-__reduce__": attack("import os\nclass Liar:\n    def __reduce__(self):\n"
                                f"        return (os.system, ('touch {PWNED}',))\nreturn Liar()"),
     "patch-the-engine": attack("return 0.0", cell=(
-        "try:\n    import autograder.engine.suite as suite\n    suite.PASSED = 'failed'\n"
-        "    import autograder.engine.sandbox as sandbox\n    sandbox.StudentError = Exception\n"
+        "try:\n    import coursegrade.grading.suite as suite\n    suite.PASSED = 'failed'\n"
+        "    import coursegrade.grading.sandbox as sandbox\n    sandbox.StudentError = Exception\n"
         "except ImportError:\n    pass\n")),
     "sys-exit-0": attack("import sys\nsys.exit(0)", cell="import sys\nsys.exit(0)\n"),
     "os-_exit": attack("import os\nos._exit(0)"),

@@ -19,12 +19,12 @@ import nbformat
 import psutil
 import pytest
 
-from autograder.engine import badinputs
-from autograder.engine.batch import find_submissions, grade_batch, load_results, unchanged_results
-from autograder.engine.course import Course
-from autograder.engine.gradebook import grades, record, set_duedate
-from autograder.engine.notebooks import NotebookError, read_notebook, read_submission
-from autograder.engine.synthetic import solution_notebook, write_batch
+from coursegrade.authoring import badinputs
+from coursegrade.grading.batch import find_submissions, grade_batch, load_results, unchanged_results
+from coursegrade.core.course import Course
+from coursegrade.outputs.gradebook import grades, record, set_duedate
+from coursegrade.grading.notebooks import NotebookError, read_notebook, read_submission
+from coursegrade.authoring.synthetic import solution_notebook, write_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_BIN = Path(sys.executable).with_name("course")
@@ -35,7 +35,8 @@ def make_course(folder, extra_config=""):
     """A course folder with the repository's source/ and release/ (the grading material is
     found through the installed package) and its own gradebook."""
     for name in ("source", "release"):
-        shutil.copytree(ROOT / name, folder / name)  # symlinks followed: checking.py
+        shutil.copytree(ROOT / name, folder / name)
+    (folder / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     config = (ROOT / "nbgrader_config.py").read_text() + extra_config
     (folder / "nbgrader_config.py").write_text(config)
     return Course(folder)
@@ -131,7 +132,7 @@ def test_late_submission_follows_nbgrader_penalty_settings(batch):
 
 
 def test_ungraded_submissions_are_flagged_in_the_gradebook_with_zero(batch):
-    from autograder.engine.gradebook import open_gradebook
+    from coursegrade.outputs.gradebook import open_gradebook
     with open_gradebook(batch["course"]) as gradebook:
         notebook = gradebook.find_submission_notebook("ps1", "ps1", "invalid-json")
         assert notebook.flagged and notebook.score == 0
@@ -312,5 +313,5 @@ def test_changed_notebook_or_material_means_grading_again(batch, monkeypatch):
     finally:
         path.write_bytes(original)
     assert "on-time" in unchanged_results(course, assignment, submissions)
-    monkeypatch.setattr("autograder.engine.batch.material_sha256", lambda a: "new hidden tests")
+    monkeypatch.setattr("coursegrade.grading.batch.material_sha256", lambda a: "new hidden tests")
     assert unchanged_results(course, assignment, submissions) == {}

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import Course
-from autograder.engine.unanswered import release_answers
-from autograder.engine.variants import load_variants
-from autograder.engine.validate import validate
+from coursegrade.core.course import Course
+from coursegrade.grading.unanswered import release_answers
+from coursegrade.content.variants import load_variants
+from coursegrade.authoring.validate import validate
 
 COURSE = Course(Path(__file__).resolve().parents[1])
 ASSIGNMENTS = COURSE.assignment_names()

@@ -17,6 +17,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     for part in ("source", "release"):
         shutil.copytree(ROOT / part, root / part, symlinks=False)
+    (root / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     shutil.copy(ROOT / "nbgrader_config.py", root)
     done = subprocess.run([str(COURSE), "--root", str(root), "grade", "ps2",
                            "--submitted", str(ROOT / "demo" / "submitted"), "--no-diagnosis"],

@@ -6,12 +6,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.engine import hidden
-from autograder.engine.batch import grade_batch
-from autograder.engine.notebooks import parse_cells
-from autograder.engine.suite import _describe_item
-from autograder.engine.synthetic import solution_notebook, stub_notebook, write_batch
-from autograder.engine.unanswered import release_answers, unanswered_questions
+from coursegrade.content import hidden
+from coursegrade.grading.batch import grade_batch
+from coursegrade.grading.notebooks import parse_cells
+from coursegrade.grading.suite import _describe_item
+from coursegrade.authoring.synthetic import solution_notebook, stub_notebook, write_batch
+from coursegrade.grading.unanswered import release_answers, unanswered_questions
 
 
 # ----------------------------------------------------------------- unanswered questions
@@ -209,7 +209,7 @@ def test_cross_checked_runs_the_oracle_only_where_the_course_is_validated(monkey
 
 def test_memoized_reference_answers_once_and_hands_out_copies(monkeypatch):
     import sympy as sp
-    from autograder.engine import suite
+    from coursegrade.grading import suite
     calls = []
     x = sp.Symbol("x")
 

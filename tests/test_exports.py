@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.cli import main
-from autograder.engine.course import Course
-from autograder.engine.exports import export_canvas_csv, export_nbgrader_csv
-from autograder.engine.gradebook import grades, open_gradebook, record, set_duedate
+from coursegrade.cli import main
+from coursegrade.core.course import Course
+from coursegrade.outputs.exports import export_canvas_csv, export_nbgrader_csv
+from coursegrade.outputs.gradebook import grades, open_gradebook, record, set_duedate
 
 ROOT = Path(__file__).resolve().parents[1]
 LATE_POLICY = '''
@@ -43,6 +43,7 @@ def course(tmp_path_factory):
     folder = tmp_path_factory.mktemp("exports")
     for name in ("source", "release"):
         shutil.copytree(ROOT / name, folder / name)
+    (folder / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     (folder / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text() + CONFIG)
     (folder / "late_policy.py").write_text(LATE_POLICY)
     course = Course(folder)

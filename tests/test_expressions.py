@@ -2,8 +2,8 @@
 import pytest
 import sympy as sp
 
-from autograder.engine.hidden import symbolically_equal
-from autograder.engine.student import parse_expression
+from coursegrade.content.hidden import symbolically_equal
+from coursegrade.grading.student import parse_expression
 
 H, N = sp.Symbol("h", positive=True), sp.Symbol("n", positive=True)
 SYMBOLS = {"h": H, "n": N}

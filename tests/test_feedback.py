@@ -13,15 +13,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine.batch import grade_batch
-from autograder.engine.course import Course
-from autograder.engine.diagnosis import (compute_signatures, diagnose, load_signatures,
+from coursegrade.grading.batch import grade_batch
+from coursegrade.core.course import Course
+from coursegrade.outputs.diagnosis import (compute_signatures, diagnose, load_signatures,
                                          save_signatures, signatures_paths)
-from autograder.engine.feedback import release_feedback, render_feedback, write_feedback
-from autograder.engine.gradebook import grades, open_gradebook, record, set_duedate
-from autograder.engine.synthetic import (raising_notebook, solution_notebook, with_replacement,
+from coursegrade.outputs.feedback import release_feedback, render_feedback, write_feedback
+from coursegrade.outputs.gradebook import grades, open_gradebook, record, set_duedate
+from coursegrade.authoring.synthetic import (raising_notebook, solution_notebook, with_replacement,
                                          write_batch)
-from autograder.engine.variants import load_variants
+from coursegrade.content.variants import load_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 MISTAKES = ("variance_returns_std", "map_bernoulli_no_half")         # what the student gets wrong
@@ -32,6 +32,7 @@ XSS = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
 def make_course(folder):
     for name in ("source", "release"):
         shutil.copytree(ROOT / name, folder / name)
+    (folder / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     return Course(folder)
 
@@ -205,7 +206,7 @@ def test_signatures_are_cached_per_material_and_engine(graded, tmp_path, monkeyp
     assert load_signatures(course, assignment)["mutants"] == graded["signatures"]["mutants"]
     other = make_course(tmp_path / "copy")  # another copy of the course finds the shared one
     assert load_signatures(other, other.assignment("ps1"))["mutants"] == graded["signatures"]["mutants"]
-    monkeypatch.setattr("autograder.engine.batch.material_sha256", lambda a: "changed hidden tests")
+    monkeypatch.setattr("coursegrade.grading.batch.material_sha256", lambda a: "changed hidden tests")
     assert load_signatures(course, assignment) is None
 
 

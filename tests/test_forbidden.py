@@ -1,5 +1,5 @@
 """Static detection of library calls that do a question's work."""
-from autograder.engine.forbidden import forbidden_calls_in, names_defined
+from coursegrade.grading.forbidden import forbidden_calls_in, names_defined
 
 FORBIDDEN = ["torch.nn.functional.cross_entropy", "scipy.special.logsumexp"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import grade_batch
-from autograder.engine.course import Course
-from autograder.engine.gradebook import db_url, ensure_assignment, grades, open_gradebook, record
-from autograder.engine.synthetic import solution_notebook, stub_notebook, variant_notebook, write_batch
-from autograder.engine.variants import MUTANT, load_variants
+from coursegrade.grading.batch import grade_batch
+from coursegrade.core.course import Course
+from coursegrade.outputs.gradebook import db_url, ensure_assignment, grades, open_gradebook, record
+from coursegrade.authoring.synthetic import solution_notebook, stub_notebook, variant_notebook, write_batch
+from coursegrade.content.variants import MUTANT, load_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 NBGRADER = [sys.executable, "-m", "nbgrader"]
@@ -21,7 +21,8 @@ NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 def make_course(folder):
     for name in ("source", "release"):
-        shutil.copytree(ROOT / name, folder / name)  # symlinks followed: checking.py
+        shutil.copytree(ROOT / name, folder / name)
+    (folder / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     return Course(folder)
 
@@ -197,11 +198,10 @@ def test_the_formgraders_backend_lists_the_submissions_for_manual_grading(graded
     and (where a written answer was given) waiting for a manual grade."""
     from nbgrader.apps.api import NbGraderAPI
 
-    from autograder.engine.settings import course_config
     course = graded["course"]
     monkeypatch.chdir(course.root)
     monkeypatch.setenv("PATH", _env_with_venv()["PATH"])
-    config = course_config(course)
+    config = course.settings.nbgrader
     config.CourseDirectory.root = str(course.root)
     api = NbGraderAPI(config=config)
     submissions = {s["student"]: s for s in api.get_submissions("ps1")}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import Course
-from autograder.engine.synthetic import solution_notebook, stub_notebook
+from coursegrade.core.course import Course
+from coursegrade.authoring.synthetic import solution_notebook, stub_notebook
 
 COURSE = Course(Path(__file__).resolve().parents[1])
 ASSIGNMENTS = COURSE.assignment_names()

@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine.course import Course
-from autograder.engine.release import find_leaks
+from coursegrade.core.course import Course
+from coursegrade.authoring.release import find_leaks
 
 COURSE = Course(Path(__file__).resolve().parents[1])
 ASSIGNMENTS = COURSE.assignment_names()
@@ -25,6 +25,7 @@ def test_the_leak_check_catches_a_leaked_solution(tmp_path):
     """Copy a course, leak one solution line into its release: find_leaks must say so."""
     for part in ("source", "release"):
         shutil.copytree(COURSE.root / part, tmp_path / part, symlinks=True)
+    (tmp_path / "autograder").symlink_to(COURSE.root / "autograder")  # the grading material
     assignment = Course(tmp_path).assignment(ASSIGNMENTS[0])
     source = nbformat.read(assignment.source_notebook, as_version=4)
     solution_cell = next(c for c in source.cells if "BEGIN SOLUTION" in c.source)
@@ -37,9 +38,10 @@ def test_the_leak_check_catches_a_leaked_solution(tmp_path):
 
 
 def test_the_leak_check_catches_a_leaked_reference_body(tmp_path):
-    from autograder.engine.release import _answer_lines
+    from coursegrade.authoring.release import _answer_lines
     for part in ("source", "release"):
         shutil.copytree(COURSE.root / part, tmp_path / part, symlinks=True)
+    (tmp_path / "autograder").symlink_to(COURSE.root / "autograder")  # the grading material
     assignment = Course(tmp_path).assignment("ps2")
     line = _answer_lines(assignment)[0]
     released_path = assignment.release_dir / "ps2.ipynb"
@@ -51,15 +53,16 @@ def test_the_leak_check_catches_a_leaked_reference_body(tmp_path):
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_committed_release_is_what_source_generates(name):
-    from autograder.engine.release import release_drift
+    from coursegrade.authoring.release import release_drift
     assert release_drift(COURSE.assignment(name)) == []
 
 
 def test_drift_is_detected(tmp_path):
-    from autograder.engine.release import release_drift
+    from coursegrade.authoring.release import release_drift
     shutil.copytree(COURSE.root / "source", tmp_path / "source", symlinks=False)
     shutil.copytree(COURSE.root / "release", tmp_path / "release")
     shutil.copy(COURSE.root / "nbgrader_config.py", tmp_path)
+    (tmp_path / "autograder").symlink_to(COURSE.root / "autograder")  # the grading material
     checks = tmp_path / "source" / "ps2" / "checks.py"
     checks.write_text(checks.read_text() + "\n# edited after the release\n")
     assert release_drift(Course(tmp_path).assignment("ps2")) == ["checks.py differs from what source/ps2/ generates"]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import grade_batch, load_results
-from autograder.engine.course import Course
-from autograder.engine.diagnosis import mutant_entries
-from autograder.engine.report import write_report
-from autograder.engine.sandbox import Limits
-from autograder.engine.synthetic import demo_batch, solution_notebook, with_replacement, write_batch
-from autograder.engine.variants import MUTANT, load_variants
+from coursegrade.grading.batch import grade_batch, load_results
+from coursegrade.core.course import Course
+from coursegrade.outputs.diagnosis import mutant_entries
+from coursegrade.outputs.report import write_report
+from coursegrade.grading.sandbox import Limits
+from coursegrade.authoring.synthetic import demo_batch, solution_notebook, with_replacement, write_batch
+from coursegrade.content.variants import MUTANT, load_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
@@ -42,6 +42,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     for name in ("source", "release"):
         shutil.copytree(ROOT / name, folder / name)
+    (folder / "autograder").symlink_to(ROOT / "autograder")  # the grading material
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     course = Course(folder)
     assignment = course.assignment("ps1")

@@ -4,9 +4,9 @@ import os
 import numpy as np
 import pytest
 
-from autograder.engine.sandbox import (Limits, SandboxedRun, StudentError, Zygote, ZygoteMother,
+from coursegrade.grading.sandbox import (Limits, SandboxedRun, StudentError, Zygote, ZygoteMother,
                                        bwrap_usable, mother_usable)
-from autograder.engine.student import Student
+from coursegrade.grading.student import Student
 
 CELLS = [
     ("setup", "import numpy as np"),
@@ -194,7 +194,7 @@ def _huge_kb(pid):
 def test_a_zygote_with_torch_moves_to_huge_pages_once_enough_submissions_came():
     """Without torch a zygote moves its heap onto huge pages at once (cheap); with torch only
     after HUGE_PAGES_AFTER submissions, the cost of moving 160 MB paid back by cheaper forks."""
-    from autograder.inside.zygote import HUGE_PAGES_AFTER
+    from coursegrade.inside.zygote import HUGE_PAGES_AFTER
     light = Zygote(Limits(), use_bwrap=False, preload="numpy").start()
     try:
         if not light.wait_ready()["huge_pages_mb"]:

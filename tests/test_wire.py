@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from autograder.inside import wire
+from coursegrade.inside import wire
 
 
 def roundtrip(value, on_unknown=None):

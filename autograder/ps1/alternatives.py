@@ -1,7 +1,7 @@
 """Other correct answers to ps1: each must keep full marks."""
 import numpy as np
 
-from autograder.engine.variants import alternative, alternative_code
+from coursegrade import alternative, alternative_code
 from autograder.ps1.reference import FRUIT_PRIOR, P_COLOUR_GIVEN_FRUIT, P_SHAPE_GIVEN_FRUIT
 
 # ----------------------------------------------------------------------------- marginal

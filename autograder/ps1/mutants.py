@@ -1,7 +1,7 @@
 """Known-wrong answers to ps1: the hidden suite must take points from every one of them."""
 import numpy as np
 
-from autograder.engine.variants import mutant, mutant_code
+from coursegrade import mutant, mutant_code
 from autograder.ps1.reference import FRUIT_PRIOR, P_COLOUR_GIVEN_FRUIT, P_SHAPE_GIVEN_FRUIT
 
 # ----------------------------------------------------------------------------- marginal

@@ -5,7 +5,7 @@ loops) or precision (float32 where the tolerances allow it). None uses a call li
 FORBIDDEN_CALLS for its question.
 """
 import numpy as np
-from autograder.engine.variants import alternative, alternative_code
+from coursegrade import alternative, alternative_code
 
 
 # --- self_information -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Each is a realistic student mistake; its hint says, in the student's terms, what it behaves like.
 """
 import numpy as np
-from autograder.engine.variants import mutant, mutant_code
+from coursegrade import mutant, mutant_code
 
 
 # --- self_information -------------------------------------------------------------------------

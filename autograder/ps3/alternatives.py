@@ -4,7 +4,7 @@ None of them uses a call listed in FORBIDDEN_CALLS for its question: the torch v
 elementary tensor operations and write the backward pass by hand, without autograd.
 """
 import numpy as np
-from autograder.engine.variants import alternative
+from coursegrade import alternative
 
 
 # --- affine_forward ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A mutant replaces one function of an otherwise correct notebook; the others (for
 affine_forward that two_layer_loss calls) stay correct.
 """
 import numpy as np
-from autograder.engine.variants import mutant
+from coursegrade import mutant
 
 
 # --- affine_forward ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import sympy as sp
 
-from autograder.engine.hidden import points, question, symbolically_equal
+from coursegrade import points, question, symbolically_equal
 from autograder.ps1 import reference as ref
 
 pytestmark = question("mle_derivation")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from autograder.engine.hidden import assert_allclose, points, question
+from coursegrade import assert_allclose, points, question
 from autograder.ps1 import reference as ref
 
 pytestmark = question("variance")

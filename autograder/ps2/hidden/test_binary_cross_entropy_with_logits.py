@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import assert_allclose, cross_checked, number, points, question
+from coursegrade import assert_allclose, cross_checked, number, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("binary_cross_entropy_with_logits")

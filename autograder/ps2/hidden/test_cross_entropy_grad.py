@@ -1,7 +1,7 @@
 import functools
 
 import numpy as np
-from autograder.engine.hidden import assert_allclose, cross_checked, points, question
+from coursegrade import assert_allclose, cross_checked, points, question
 from autograder.ps2 import reference as ref
 
 pytestmark = question("cross_entropy_grad")

@@ -1,6 +1,6 @@
 import numpy as np
 import sympy as sp
-from autograder.engine.hidden import question, points, symbolically_equal
+from coursegrade import question, points, symbolically_equal
 from autograder.ps2 import reference as ref
 
 pytestmark = question("dL_dz")

@@ -1,5 +1,5 @@
 import numpy as np
-from autograder.engine.hidden import assert_allclose, points, question
+from coursegrade import assert_allclose, points, question
 from autograder.ps3 import reference as ref
 
 pytestmark = question("affine_forward")

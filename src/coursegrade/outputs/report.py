@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import jinja2
 
-from autograder.engine.diagnosis import diagnose
+from coursegrade.outputs.diagnosis import diagnose
 
 FLAG_OUTCOMES = ("timeout", "memory", "crashed", "forbidden-call")
 OUTCOME_COLOURS = {"passed": "#2da44e", "failed": "#cf222e", "error": "#fb8f44", "timeout": "#8250df",

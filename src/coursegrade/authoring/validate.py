@@ -10,15 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.engine.batch import grade_batch
-from autograder.engine.diagnosis import mutant_entries, save_signatures
-from autograder.engine.notebooks import parse_cells
-from autograder.engine.release import ReleaseError, find_leaks, release_drift
-from autograder.engine.sandbox import Limits, SandboxedRun, StudentError, Zygote
-from autograder.engine.synthetic import (cheating_notebook, solution_notebook, starter_notebook,
+from coursegrade.grading.batch import grade_batch
+from coursegrade.outputs.diagnosis import mutant_entries, save_signatures
+from coursegrade.grading.notebooks import parse_cells
+from coursegrade.authoring.release import ReleaseError, find_leaks, release_drift
+from coursegrade.grading.sandbox import Limits, SandboxedRun, StudentError, Zygote
+from coursegrade.authoring.synthetic import (cheating_notebook, solution_notebook, starter_notebook,
                                          stub_notebook, variant_notebook, write_batch)
-from autograder.engine.unanswered import release_answers
-from autograder.engine.variants import ALTERNATIVE, MUTANT, load_variants
+from coursegrade.grading.unanswered import release_answers
+from coursegrade.content.variants import ALTERNATIVE, MUTANT, load_variants
 
 
 @dataclass

@@ -12,7 +12,8 @@ import secrets
 
 import nbformat
 
-from autograder.engine.synthetic import solution_notebook
+from coursegrade.authoring.synthetic import solution_notebook
+from coursegrade.core import cells
 
 DEFAULT_DUEDATE = "2025-10-06 17:00:00 UTC"
 
@@ -25,10 +26,7 @@ def _cells_with_role(notebook, role):
     """Indices of cells whose grade_id marks them as answers / checks / written answers."""
     found = []
     for index, cell in enumerate(notebook.cells):
-        meta = cell.metadata.get("nbgrader", {})
-        if role == "answer" and meta.get("solution") and not meta.get("grade"):
-            found.append(index)
-        elif role == "written" and meta.get("solution") and meta.get("grade"):
+        if cells.role(cell) is role:
             found.append(index)
     return found
 
@@ -53,13 +51,13 @@ def other_assignment(assignment):
 
 def deleted_answer_cell(assignment):
     notebook = solution_notebook(assignment)
-    del notebook.cells[_cells_with_role(notebook, "answer")[0]]
+    del notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[0]]
     return _bytes(notebook)
 
 
 def duplicated_answer_cell(assignment):
     notebook = solution_notebook(assignment)
-    index = _cells_with_role(notebook, "answer")[1]
+    index = _cells_with_role(notebook, cells.Role.ANSWER)[1]
     twin = copy.deepcopy(notebook.cells[index])
     twin.id = f"{twin.get('id', 'cell')}-copy"  # JupyterLab gives a pasted cell a new id
     notebook.cells.insert(index + 1, twin)
@@ -69,15 +67,15 @@ def duplicated_answer_cell(assignment):
 def retyped_answer_cell(assignment):
     """An answer cell turned into markdown (a stray keystroke M in JupyterLab)."""
     notebook = solution_notebook(assignment)
-    cell = notebook.cells[_cells_with_role(notebook, "answer")[2]]
-    notebook.cells[_cells_with_role(notebook, "answer")[2]] = nbformat.v4.new_markdown_cell(
+    cell = notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[2]]
+    notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[2]] = nbformat.v4.new_markdown_cell(
         cell.source, metadata=cell.metadata)
     return _bytes(notebook)
 
 
 def renamed_grade_id(assignment):
     notebook = solution_notebook(assignment)
-    cell = notebook.cells[_cells_with_role(notebook, "answer")[3]]
+    cell = notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[3]]
     cell.metadata["nbgrader"]["grade_id"] += "_v2"
     return _bytes(notebook)
 
@@ -88,7 +86,7 @@ def huge_outputs(assignment, megabytes=8):
     notebook = solution_notebook(assignment)
     line = "0.123456789 " * 80 + "\n"
     text = line * int(megabytes * (1 << 20) // len(line))
-    notebook.cells[_cells_with_role(notebook, "answer")[0]].outputs = [
+    notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[0]].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=text)]
     return _bytes(notebook)
 

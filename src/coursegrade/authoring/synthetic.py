@@ -8,7 +8,8 @@ import random
 
 import nbformat
 
-from autograder.engine.variants import ALTERNATIVE, MUTANT, load_variants
+from coursegrade.content.variants import ALTERNATIVE, MUTANT, load_variants
+from coursegrade.core import cells
 
 CHEAT_SOURCE = '''\
 # A dishonest submission: make every comparison "pass", then answer with nonsense.
@@ -82,11 +83,11 @@ def variant_notebook(assignment, variants):
 
 def starter_notebook(assignment, question):
     """The solution with one question's answer cell put back to the release's starter code."""
-    from autograder.engine.unanswered import release_answers
+    from coursegrade.grading.unanswered import release_answers
     grade_id = f"{question}_answer"
     notebook = solution_notebook(assignment)
     for cell in notebook.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+        if cells.grade_id(cell) == grade_id:
             cell.source = release_answers(assignment)[grade_id]
     return notebook
 
@@ -108,8 +109,7 @@ def raising_notebook(assignment):
     """The solution where the first answer cell dies on a NameError before defining anything,
     and one function raises whenever it is called."""
     notebook = solution_notebook(assignment)
-    answers = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")
-               and c.cell_type == "code"]
+    answers = [c for c in notebook.cells if cells.role(c) is cells.Role.ANSWER and c.cell_type == "code"]
     answers[0].source = "result = undefined_helper(42)  # a typo the student never ran\n" + answers[0].source
     if len(answers) > 1:
         tree = ast.parse(answers[-1].source)

@@ -33,14 +33,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.engine.variants import MUTANT, load_variants
+from coursegrade.content.variants import MUTANT, load_variants
 
 THRESHOLD = 0.75
 VERSION = 4  # of the cached signature format
 MAX_HINTS = 3
 # The engine's parts that decide how a failure is reported (outcomes, messages, assertion text).
-_ENGINE_FILES = ("diagnosis.py", "suite.py", "student.py", "sandbox.py", "hidden.py", "notebooks.py",
-                 "synthetic.py", "variants.py")
+_ENGINE_LAYERS = ("content", "grading", "inside")
+_ENGINE_FILES = ("outputs/diagnosis.py", "authoring/synthetic.py")
 _UNDIAGNOSED = ("passed", "forbidden-call", "unanswered")  # their message says it all
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")     # object reprs differ from run to run
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Failed)\b")
@@ -81,10 +81,13 @@ def _hash(text):
 def signatures_key(assignment):
     """What signatures depend on: the assignment's grading material and the engine that grades
     it (how a failure is reported). Any change to either computes them again."""
-    from autograder.engine.batch import material_sha256
+    from coursegrade.grading.batch import material_sha256
     digest = hashlib.sha256(f"v{VERSION}:{material_sha256(assignment)}".encode())
-    engine = Path(__file__).resolve().parent
-    for path in [engine / name for name in _ENGINE_FILES] + sorted((engine.parent / "inside").glob("*.py")):
+    engine = Path(__file__).resolve().parents[1]
+    paths = [engine / name for name in _ENGINE_FILES]
+    for layer in _ENGINE_LAYERS:
+        paths += sorted((engine / layer).glob("*.py"))
+    for path in paths:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
@@ -147,8 +150,8 @@ def compute_signatures(assignment, workers=None, limits=None, use_bwrap=None, va
                        progress=None):
     """Grade the solution with each mutant written in (as `course validate` does) and return
     their entries. `variants` defaults to every mutant of the assignment."""
-    from autograder.engine.batch import grade_batch
-    from autograder.engine.synthetic import variant_notebook, write_batch
+    from coursegrade.grading.batch import grade_batch
+    from coursegrade.authoring.synthetic import variant_notebook, write_batch
     if variants is None:
         variants = load_variants(assignment.material_dir)
     mutants = [v for v in variants if v.kind == MUTANT]

@@ -21,8 +21,9 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.engine.progress import Progress
-from autograder.engine.sandbox import ZygoteMother, bwrap_usable, mother_usable
+from coursegrade.core.errors import BrokenMaterial
+from coursegrade.grading.progress import Progress
+from coursegrade.grading.sandbox import ZygoteMother, bwrap_usable, mother_usable
 
 # Reasons of results that say nothing about the submission: grade these again on a rerun.
 _RETRY_REASONS = ("the grading worker died", "the sandbox failed")
@@ -211,7 +212,7 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
                     progress.advance(result["student"], _summary(result))
                 continue
             if "fatal" in message:
-                raise RuntimeError(message["fatal"])
+                raise BrokenMaterial(message["fatal"])
             if "started" in message:
                 in_flight.setdefault(message["worker"], set()).add(message["started"])
                 continue
@@ -238,8 +239,8 @@ _idle_deaths = [0]
 # What every grading worker imports, loaded once by the fork server (about a second of CPU
 # per worker otherwise), with what numpy and SymPy import only on first use: numpy.random,
 # the tensor module (SymPy's first sum of terms) and the code printer (lambdify), 50 ms more.
-_WORKER_IMPORTS = ["autograder.engine.batch", "autograder.engine.course", "autograder.engine.suite",
-                   "autograder.engine.settings", "sympy", "numpy.testing", "numpy.random",
+_WORKER_IMPORTS = ["coursegrade.grading.batch", "coursegrade.core.course", "coursegrade.grading.suite",
+                   "coursegrade.core.settings", "sympy", "numpy.testing", "numpy.random",
                    "sympy.tensor.tensor", "sympy.codegen.ast"]
 
 
@@ -251,7 +252,8 @@ def _worker_context(assignment):
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    reference = f"{assignment.package.__name__}.reference"
+    assignment.package  # the course folder on sys.path, which the fork server inherits
+    reference = f"{assignment.package_name}.reference"
     context.set_forkserver_preload(_WORKER_IMPORTS + [reference])  # (once the server runs: no effect)
     return context
 
@@ -267,7 +269,7 @@ def _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
         if not students:  # died before taking any work: restarting would loop forever
             _idle_deaths[0] += 1
             if _idle_deaths[0] > 3:
-                raise RuntimeError(f"grading workers keep dying before taking any work (exit code "
+                raise BrokenMaterial(f"grading workers keep dying before taking any work (exit code "
                                    f"{process.exitcode}); is the program started from a file "
                                    "(multiprocessing cannot re-import a script read from stdin)?")
         for student in sorted(students - set(results)):
@@ -303,9 +305,9 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
     # it (a walk writes to every object, so copies each of its pages from the fork server).
     gc.freeze()
     # Imports happen here, in the worker, so the parent stays light.
-    from autograder.engine.course import Course
-    from autograder.engine.sandbox import Zygote
-    from autograder.engine.suite import HiddenSuite
+    from coursegrade.core.course import Course
+    from coursegrade.grading.sandbox import Zygote
+    from coursegrade.grading.suite import HiddenSuite
 
     import warnings
     warnings.simplefilter("ignore")  # references' own warnings are not news to instructors

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.engine.notebooks import NotebookError, read_notebook, source_cells
+from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
+from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells
 
 log = logging.getLogger("course.gradebook")
 DEFAULT_DB_URL = "sqlite:///gradebook.db"
@@ -35,8 +36,7 @@ DEFAULT_DB_URL = "sqlite:///gradebook.db"
 
 def db_url(course):
     """The course's gradebook URL, with a relative SQLite path made absolute."""
-    from autograder.engine.settings import course_config
-    url = str(course_config(course).get("CourseDirectory", {}).get("db_url", DEFAULT_DB_URL))
+    url = str(course.settings.nbgrader_value("CourseDirectory", "db_url", DEFAULT_DB_URL))
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url[len(prefix):].startswith("/") and ":memory:" not in url:
         url = prefix + str(course.root / url[len(prefix):])
@@ -44,8 +44,7 @@ def db_url(course):
 
 
 def course_id(course):
-    from autograder.engine.settings import course_config
-    return str(course_config(course).get("CourseDirectory", {}).get("course_id", "default_course"))
+    return str(course.settings.nbgrader_value("CourseDirectory", "course_id", "default_course"))
 
 
 @contextmanager
@@ -91,7 +90,7 @@ def ensure_assignment(gradebook, assignment):
             gradebook.update_or_create_grade_cell(cell.grade_id, assignment.name, assignment.name,
                                                   max_score=cell.points, cell_type=cell_type)
     for grade_id, cell in kinds.items():
-        if cell.role in ("answer", "written") and grade_id not in have:
+        if cell.role in (Role.ANSWER, Role.WRITTEN) and grade_id not in have:
             gradebook.update_or_create_solution_cell(grade_id, assignment.name, assignment.name)
 
 
@@ -195,11 +194,9 @@ def _late_plugin(course):
     """nbgrader's AssignLatePenalties configured from the course's nbgrader_config.py; a
     custom plugin class named there is imported with the course folder on the path."""
     from nbgrader.preprocessors import AssignLatePenalties
-
-    from autograder.engine.settings import course_config
     sys.path.insert(0, str(course.root))
     try:
-        penalties = AssignLatePenalties(config=course_config(course), log=log)
+        penalties = AssignLatePenalties(config=course.settings.nbgrader, log=log)
         penalties.init_plugin()
     finally:
         sys.path.remove(str(course.root))
@@ -217,24 +214,22 @@ def _written_answers(course, assignment, result):
     stubs = _release_texts(assignment)
     found = {}
     for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        grade_id = cell_grade_id(cell)
         if grade_id in found or grade_id not in stubs:
             continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
+        text = source_text(cell.get("source", ""))
         found[grade_id] = "answered" if text.strip() and text.strip() != stubs[grade_id] else "unanswered"
     return found
 
 
 def _release_texts(assignment):
     """grade_id -> the stub text students start from, for each written answer."""
-    written = {g for g, c in source_cells(assignment).items() if c.role == "written"}
+    written = {g for g, c in source_cells(assignment).items() if c.role is Role.WRITTEN}
     texts = {g: "YOUR ANSWER HERE" for g in written}
     released = assignment.release_dir / f"{assignment.name}.ipynb"
     if released.is_file():
         for cell in nbformat.read(released, as_version=4).cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            grade_id = cell_grade_id(cell)
             if grade_id in written:
                 texts[grade_id] = cell.source.strip()
     return texts
@@ -258,7 +253,7 @@ def _write_formgrader_copy(course, assignment, student, notebook):
 
 
 def _write_back(course, result):
-    from autograder.engine.batch import write_result
+    from coursegrade.grading.batch import write_result
     write_result(course, result)
 
 

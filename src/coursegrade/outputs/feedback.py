@@ -27,8 +27,9 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from autograder.engine.diagnosis import diagnose
-from autograder.engine.notebooks import NotebookError, read_notebook, source_cells
+from coursegrade.outputs.diagnosis import diagnose
+from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
+from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells
 
 _SAFE_TEST_FIELDS = ("test", "question", "points", "earned", "description", "outcome", "message")
 OUTCOME_WORDS = {
@@ -142,14 +143,12 @@ def _cells(course, assignment, result, by_question, written):
     for index, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict):
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
+        grade_id = cell_grade_id(cell)
+        text = source_text(cell.get("source", ""))
         role = roles[grade_id].role if grade_id in roles else None
         first = grade_id not in seen
         seen.add(grade_id)
-        if role == "checks" and grade_id in by_question and first:
+        if role is Role.CHECKS and grade_id in by_question and first:
             rendered.append({"kind": "question", "question": by_question[grade_id]})
             placed.add(grade_id)
             continue
@@ -158,10 +157,10 @@ def _cells(course, assignment, result, by_question, written):
         name = grade_id if grade_id in roles and first else (grade_id or f"cell {index + 1}")
         if cell.get("cell_type") == "code" and name in raised:
             entry["raised"] = raised[name].get("message", "")
-        if role == "written" and first:
+        if role is Role.WRITTEN and first:
             entry["written"] = written.get(grade_id)
         rendered.append(entry)
-        if role == "answer":
+        if role is Role.ANSWER:
             answer_positions[grade_id.removesuffix("_answer")] = len(rendered)
     # Questions whose checks cell is gone: after their answer cell, else at the end.
     for question, position in sorted(answer_positions.items(), key=lambda item: -item[1]):
@@ -210,10 +209,9 @@ def release_feedback(course, assignment, students=None):
     needs to match feedback to what the student submitted (nbgrader's exchange writes both).
     Submissions without a submission_secret.txt (not made with `nbgrader submit`/`collect`)
     are skipped: nbgrader's release_feedback would stop at them. Returns (released, skipped)."""
-    from autograder.engine.settings import course_config
-    directories = course_config(course).get("CourseDirectory", {})
-    feedback_root = course.root / str(directories.get("feedback_directory", "feedback"))
-    submitted_root = course.root / str(directories.get("submitted_directory", "submitted"))
+    settings = course.settings
+    feedback_root = course.root / str(settings.nbgrader_value("CourseDirectory", "feedback_directory", "feedback"))
+    submitted_root = course.root / str(settings.nbgrader_value("CourseDirectory", "submitted_directory", "submitted"))
     released, skipped = [], []
     for source in sorted(course.autograded_dir.glob(f"*/{assignment.name}/feedback.html")):
         student = source.parent.parent.name

@@ -12,11 +12,10 @@ can give the question's names another meaning, so a question counts as unanswere
 run, so skipping them changes no score.
 """
 import ast
-import os
 from collections import Counter
 from functools import lru_cache
 
-from autograder.engine.notebooks import read_source_notebook
+from coursegrade.core.cells import Role, named_cells
 
 # Names through which code can rebind notebook globals without a visible binding.
 _DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "setattr",
@@ -57,20 +56,10 @@ def unanswered_questions(submitted, assignment):
 
 def release_answers(assignment):
     """grade_id -> source of each answer cell of the release (the starter code)."""
-    path = assignment.release_dir / f"{assignment.name}.ipynb"
-    if not path.is_file():
+    if not assignment.release_notebook.is_file():
         return {}
-    return _release_answers(str(path), os.stat(path).st_mtime_ns)
-
-
-@lru_cache(maxsize=16)
-def _release_answers(path, _mtime):
-    found = {}
-    for cell in read_source_notebook(path)["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") and cell["cell_type"] == "code" and meta.get("grade_id"):
-            found[meta["grade_id"]] = cell["source"]
-    return found
+    return {name: cell.source for name, cell in named_cells(assignment.release_notebook).items()
+            if cell.role is Role.ANSWER and cell.cell_type == "code"}
 
 
 @lru_cache(maxsize=4096)

@@ -28,12 +28,13 @@ import pytest
 from _pytest.outcomes import OutcomeException
 from _pytest.runner import runtestprotocol
 
-from autograder.engine import hidden
-from autograder.engine.forbidden import forbidden_calls_in, names_defined
-from autograder.engine.notebooks import NotebookError, read_submission
-from autograder.engine.sandbox import SandboxedRun, SandboxUnavailable, StudentError
-from autograder.engine.student import Student
-from autograder.engine.unanswered import MESSAGE as UNANSWERED_MESSAGE, unanswered_questions
+from coursegrade.content import hidden
+from coursegrade.core.errors import BrokenMaterial
+from coursegrade.grading.forbidden import forbidden_calls_in, names_defined
+from coursegrade.grading.notebooks import NotebookError, read_submission
+from coursegrade.grading.sandbox import SandboxedRun, SandboxUnavailable, StudentError
+from coursegrade.grading.student import Student
+from coursegrade.grading.unanswered import MESSAGE as UNANSWERED_MESSAGE, unanswered_questions
 
 PASSED, FAILED, FORBIDDEN, UNANSWERED = "passed", "failed", "forbidden-call", "unanswered"
 _NOT_DIRECT = ("skip", "skipif", "xfail", "usefixtures")  # marks that need pytest's protocol
@@ -74,7 +75,7 @@ class HiddenSuite:
             else:
                 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         if self.collection_errors or code not in (0, 1, 5):
-            raise RuntimeError(f"the hidden suite of {self.assignment.name} could not be collected: "
+            raise BrokenMaterial(f"the hidden suite of {self.assignment.name} could not be collected: "
                                + "; ".join(self.collection_errors or [f"pytest exit code {code}"]))
 
     # ---------------------------------------------------------------- pytest hooks
@@ -238,7 +239,7 @@ def memoize_reference(assignment):
     generator, tensor or callable argument goes straight through. Answers are deep-copied."""
     if not (assignment.material_dir / "reference.py").is_file():
         return
-    module = importlib.import_module(f"{assignment.package.__name__}.reference")
+    module = assignment.course.import_material(f"{assignment.package_name}.reference")
     for name, fn in list(vars(module).items()):
         if (inspect.isfunction(fn) and fn.__module__ == module.__name__
                 and not name.startswith("_") and not hasattr(fn, "__wrapped__")):
@@ -311,7 +312,7 @@ def _describe_item(item):
     question = item.get_closest_marker("question")
     points = item.get_closest_marker("points")
     if question is None or points is None:
-        raise RuntimeError(f"hidden test {item.nodeid} needs question(...) and points(...) marks")
+        raise BrokenMaterial(f"hidden test {item.nodeid} needs question(...) and points(...) marks")
     doc = (getattr(item, "function", None).__doc__ or item.name).strip()
     direct = (type(item) is pytest.Function and set(item.fixturenames) <= {"student"}
               and not hasattr(item, "callspec") and not any(item.get_closest_marker(m) for m in _NOT_DIRECT))

@@ -19,9 +19,9 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-DEFAULT_MAX_NOTEBOOK_MB = 50      # c.Grading.max_notebook_mb in nbgrader_config.py
+from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
+
 OUTPUTS_WORTH_MENTIONING = 1 << 20  # bytes of outputs above which the student is told
 # Files that students upload by mistake, recognised by their first bytes.
 _MAGIC = {b"PK\x03\x04": "a zip archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
@@ -39,17 +39,6 @@ class SubmittedNotebook:
     answers: dict                # grade_id -> source of solution cells (for static checks)
     problems: list = field(default_factory=list)  # what is wrong but gradeable, in words
     written: dict = field(default_factory=dict)   # grade_id -> text of written answers (first copy)
-
-
-@dataclass(frozen=True)
-class SourceCell:
-    """What the source notebook says a cell is. role: "answer" (solution code), "checks"
-    (public checks, graded by the hidden suite), "written" (graded by hand), "fixed" (lessons,
-    setup, demos: locked)."""
-    grade_id: str
-    cell_type: str
-    role: str
-    index: int
 
 
 def read_submission(path, assignment):
@@ -164,11 +153,8 @@ def parse_cells(notebook, assignment):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             problems.append(f"cell {index + 1} is malformed and was skipped")
             continue
-        text = _source_text(cell.get("source", ""))
-        meta = cell.get("metadata", {})
-        meta = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
-        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        grade_id = grade_id if isinstance(grade_id, str) and grade_id else None
+        text = source_text(cell.get("source", ""))
+        grade_id = cell_grade_id(cell)
         known = source.get(grade_id)
         is_code = cell["cell_type"] == "code"
         if known is None:
@@ -180,18 +166,18 @@ def parse_cells(notebook, assignment):
             continue
         seen[grade_id] += 1
         copy = seen[grade_id]
-        graded = known.role != "fixed"
+        graded = known.role is not Role.FIXED
         if copy == 2 and graded:  # report once per id, however many copies
             problems.append(_duplicated(known))
         if cell["cell_type"] != known.cell_type and copy == 1 and graded:
             problems.append(_retyped(known, cell["cell_type"]))
-        if known.role == "written":
+        if known.role is Role.WRITTEN:
             if copy == 1:
                 written[grade_id] = text
             continue
-        if known.role == "checks" or not is_code:
+        if known.role is Role.CHECKS or not is_code:
             continue
-        if known.role == "answer":
+        if known.role is Role.ANSWER:
             answers[grade_id] = answers.get(grade_id, "") + ("\n" if copy > 1 else "") + text
         cells.append((grade_id if copy == 1 else f"{grade_id} (copy {copy})", strip_magics(text)))
     problems += _missing_and_renamed(source, seen, unknown, assignment)
@@ -199,13 +185,13 @@ def parse_cells(notebook, assignment):
     # then look at every cell the source does not know, so deleting metadata hides nothing.
     loose = "\n".join(unlabelled_code)
     for grade_id, known in source.items():
-        if known.role == "answer" and grade_id not in answers and loose:
+        if known.role is Role.ANSWER and grade_id not in answers and loose:
             answers[grade_id] = loose
     return SubmittedNotebook(cells, answers, problems, written)
 
 
 def _missing_and_renamed(source, seen, unknown, assignment):
-    graded_ids = [g for g, c in source.items() if c.role in ("answer", "checks", "written")]
+    graded_ids = [g for g, c in source.items() if c.role is not Role.FIXED]
     present = [g for g in graded_ids if seen[g]]
     if not present:
         other = _other_assignment(unknown, assignment)
@@ -241,22 +227,22 @@ def _missing_and_renamed(source, seen, unknown, assignment):
 
 def _what(cell):
     question = cell.grade_id.removesuffix("_answer").removesuffix("_written")
-    return {"answer": f"the answer to {question}", "checks": f"the public checks of {question}",
-            "written": f"the written answer to {question}"}.get(cell.role, "a fixed cell")
+    return {Role.ANSWER: f"the answer to {question}", Role.CHECKS: f"the public checks of {question}",
+            Role.WRITTEN: f"the written answer to {question}"}.get(cell.role, "a fixed cell")
 
 
 def _consequence(cell):
-    if cell.role == "answer":
+    if cell.role is Role.ANSWER:
         return "functions defined in other cells still count"
-    if cell.role == "checks":
+    if cell.role is Role.CHECKS:
         return "the question is graded all the same"
     return "the written answer cannot be graded and scores 0 unless an instructor decides otherwise"
 
 
 def _duplicated(cell):
-    if cell.role == "written":
+    if cell.role is Role.WRITTEN:
         return f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once; the first copy is graded"
-    if cell.role == "answer":
+    if cell.role is Role.ANSWER:
         return (f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once; all copies "
                 "run in order, so the last definition counts")
     return f"the cell `{cell.grade_id}` ({_what(cell)}) appears more than once"
@@ -264,9 +250,9 @@ def _duplicated(cell):
 
 def _retyped(cell, now):
     said = f"the cell `{cell.grade_id}` ({_what(cell)}) was changed from a {cell.cell_type} cell to a {now} cell"
-    if cell.role == "answer" and now != "code":
+    if cell.role is Role.ANSWER and now != "code":
         return said + ", so its code does not run"
-    if cell.role == "written":
+    if cell.role is Role.WRITTEN:
         return said + "; it is not run, and is graded by hand as text"
     return said
 
@@ -279,7 +265,7 @@ def _other_assignment(unknown, assignment):
         if name == assignment.name:
             continue
         other = assignment.course.assignment(name)
-        theirs = {g for g, c in source_cells(other).items() if c.role != "fixed"}
+        theirs = {g for g, c in source_cells(other).items() if c.role is not Role.FIXED}
         if theirs and len(ids & theirs) >= max(1, len(theirs) // 2):
             return other
     return None
@@ -287,64 +273,16 @@ def _other_assignment(unknown, assignment):
 
 def source_cells(assignment):
     """grade_id -> SourceCell of the assignment's source notebook."""
-    path = assignment.source_notebook
-    return _source_cells(str(path), os.stat(path).st_mtime_ns)
-
-
-@lru_cache(maxsize=16)
-def _source_cells(path, _mtime):
-    found = {}
-    for index, cell in enumerate(read_source_notebook(path)["cells"]):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if not grade_id:
-            continue
-        if meta.get("grade") and (meta.get("solution") or cell["cell_type"] == "markdown"):
-            role = "written"
-        elif meta.get("grade"):
-            role = "checks"
-        elif meta.get("solution"):
-            role = "answer"
-        else:
-            role = "fixed"
-        found[grade_id] = SourceCell(grade_id, cell["cell_type"], role, index)
-    return found
-
-
-def read_source_notebook(path):
-    """An instructor's notebook (source/ or release/, nbformat 4) as a JSON dict, with each
-    cell's source joined into one string."""
-    with open(path, encoding="utf-8") as handle:
-        notebook = json.load(handle)
-    for cell in notebook["cells"]:
-        cell["source"] = _source_text(cell.get("source", ""))
-    return notebook
+    return assignment.source_cells
 
 
 def max_notebook_bytes(course):
-    """c.Grading.max_notebook_mb of the course's nbgrader_config.py (default 50 MB)."""
-    path = course.root / "nbgrader_config.py"
-    mtime = os.stat(path).st_mtime_ns if path.is_file() else 0
-    return _max_notebook_bytes(str(course.root), mtime)
-
-
-@lru_cache(maxsize=16)
-def _max_notebook_bytes(root, _mtime):
-    from autograder.engine.course import Course
-    from autograder.engine.settings import course_config
-    megabytes = course_config(Course(root)).get("Grading", {}).get("max_notebook_mb",
-                                                                    DEFAULT_MAX_NOTEBOOK_MB)
-    return int(float(megabytes) * (1 << 20))
+    """c.Grading.max_notebook_mb of the course's settings."""
+    return int(course.settings["Grading", "max_notebook_mb"] * (1 << 20))
 
 
 def _megabytes(size):
     return f"{size / (1 << 20):.1f} MB" if size >= 1 << 20 else f"{size / 1024:.0f} kB"
-
-
-def _source_text(source):
-    if isinstance(source, list):
-        return "".join(s for s in source if isinstance(s, str))
-    return source if isinstance(source, str) else ""
 
 
 def _only_check_calls(text):

@@ -7,8 +7,8 @@ parser (`parse_expression`): never `sympify`, never `eval`.
 import ast
 import functools
 
-from autograder.engine.sandbox import StudentError
-from autograder.inside.wire import ExpressionText, Handle
+from coursegrade.grading.sandbox import StudentError
+from coursegrade.inside.wire import ExpressionText, Handle
 
 MAX_EXPRESSION_CHARS = 20_000
 MAX_EXPRESSION_NODES = 5_000
@@ -47,6 +47,14 @@ class Student:
         """A function defined in the sandbox from `source` (with `np` and `math` available),
         as a handle to pass as an argument to the student's functions."""
         return self._run.define(source)
+
+    def global_random_state(self):
+        """A fingerprint of the sandbox's global random states (numpy's legacy `np.random` and
+        the `random` module), to compare before and after a call: a function that takes an
+        `rng` must draw from it alone (docs/course.md)."""
+        probe = self._run.define("lambda: (__import__('numpy').random.get_state()[1].tolist(), "
+                                 "list(__import__('random').getstate()[1]))")
+        return self._run.call(probe)
 
     def expression(self, name, symbols):
         """The SymPy expression (or list of them) bound to `name`, rebuilt with `symbols`:

@@ -17,8 +17,7 @@ formgrader and late penalties are in them:
 import csv
 import logging
 
-from autograder.engine.gradebook import grades, open_gradebook
-from autograder.engine.settings import course_config
+from coursegrade.outputs.gradebook import grades, open_gradebook
 
 log = logging.getLogger("course.exports")
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -38,8 +37,7 @@ def export_canvas_csv(course, assignment_name, path=None):
     """A Canvas gradebook import CSV of one assignment (see the module's docstring)."""
     path = path or course.exports_dir / f"{assignment_name}_canvas.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    settings = course_config(course).get("Exports", {})
-    column = dict(settings.get("canvas_columns", {})).get(assignment_name, assignment_name)
+    column = course.settings["Exports", "canvas_columns"].get(assignment_name, assignment_name)
     submissions = grades(course, assignment_name)
     with open_gradebook(course) as gradebook:
         students = [(s.id, s.first_name, s.last_name, s.lms_user_id) for s in gradebook.students]

@@ -5,7 +5,9 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from autograder.engine.course import Course, CourseError
+from coursegrade.core.course import Course
+from coursegrade.core.errors import BrokenMaterial, CourseError
+from coursegrade.core.settings import Limits
 
 
 def main(argv=None):
@@ -44,7 +46,7 @@ def main(argv=None):
     grade.add_argument("--workers", type=int, help="parallel sandboxes (default: number of cores)")
     grade.add_argument("--no-bwrap", action="store_true", help="run without bubblewrap "
                        "(rlimits only); for machines where bwrap cannot run")
-    for field in fields(_limits_class()):
+    for field in fields(Limits):
         grade.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default),
                            help=f"sandbox limit (default {field.default}, or c.Sandbox.{field.name} "
                            "in nbgrader_config.py)")
@@ -110,13 +112,14 @@ def main(argv=None):
         return 2
 
 
-def _limits_class():
-    from autograder.engine.sandbox import Limits
-    return Limits
+def _settings(course, options):
+    """The course's settings with the command line's sandbox limits applied."""
+    return course.settings.overridden({("Sandbox", f.name): getattr(options, f.name, None)
+                                       for f in fields(Limits)})
 
 
 def _release(course, options):
-    from autograder.engine.release import ReleaseError, release
+    from coursegrade.authoring.release import ReleaseError, release
     names = options.assignments or course.assignment_names()
     for name in names:
         try:
@@ -128,10 +131,9 @@ def _release(course, options):
 
 
 def _grade(course, options):
-    from autograder.engine.batch import find_submissions, grade_batch, unchanged_results
-    from autograder.engine.sandbox import bwrap_usable, mother_usable
-    from autograder.engine.scoreboard import score_table, write_grades_csv
-    from autograder.engine.settings import sandbox_limits
+    from coursegrade.grading.batch import find_submissions, grade_batch, unchanged_results
+    from coursegrade.grading.sandbox import bwrap_usable, mother_usable
+    from coursegrade.outputs.scoreboard import score_table, write_grades_csv
 
     assignment = course.assignment(options.assignment)
     submitted = Path(options.submitted) if options.submitted else course.submitted_dir
@@ -142,7 +144,7 @@ def _grade(course, options):
         print(f"no submissions of {assignment.name} in {submitted} "
               f"(expected {submitted}/<student>/{assignment.name}/{assignment.name}.ipynb)")
         return 1
-    limits = sandbox_limits(course, options)
+    limits = _settings(course, options).limits
     use_bwrap = False if options.no_bwrap else bwrap_usable()
     if not use_bwrap:
         files = ("Landlock keeps it to its own folder" if mother_usable() else
@@ -161,7 +163,7 @@ def _grade(course, options):
     if to_grade:
         try:
             fresh = grade_batch(course, assignment, to_grade, options.workers, limits, use_bwrap)
-        except RuntimeError as error:  # the course material itself is broken: say so, stop
+        except BrokenMaterial as error:  # the course material itself is broken: say so, stop
             print(f"course grade: {error}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
@@ -194,12 +196,12 @@ def _grade(course, options):
 
 def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_path):
     """Gradebook, then feedback, exports and report: what an instructor expects after grading."""
-    from autograder.engine.batch import load_results
-    from autograder.engine.diagnosis import ensure_signatures, load_signatures
-    from autograder.engine.exports import export_all
-    from autograder.engine.feedback import write_feedback
-    from autograder.engine.gradebook import grades, record
-    from autograder.engine.report import write_report
+    from coursegrade.grading.batch import load_results
+    from coursegrade.outputs.diagnosis import ensure_signatures, load_signatures
+    from coursegrade.outputs.exports import export_all
+    from coursegrade.outputs.feedback import write_feedback
+    from coursegrade.outputs.gradebook import grades, record
+    from coursegrade.outputs.report import write_report
 
     started = time.monotonic()
     record(course, assignment, results, out=sys.stdout)
@@ -208,7 +210,7 @@ def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_
         try:
             signatures = ensure_signatures(course, assignment, options.workers, limits, use_bwrap,
                                            out=sys.stdout)
-        except RuntimeError as error:  # a broken mutant must not cost the batch its feedback
+        except BrokenMaterial as error:  # a broken mutant must not cost the batch its feedback
             print(f"diagnosis failed, feedback has no mistake hints: {error}", file=sys.stderr)
     paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
     exports = export_all(course, assignment.name)
@@ -221,10 +223,10 @@ def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_
 
 
 def _feedback(course, options):
-    from autograder.engine.batch import load_results
-    from autograder.engine.diagnosis import load_signatures
-    from autograder.engine.feedback import release_feedback, write_feedback
-    from autograder.engine.gradebook import grades
+    from coursegrade.grading.batch import load_results
+    from coursegrade.outputs.diagnosis import load_signatures
+    from coursegrade.outputs.feedback import release_feedback, write_feedback
+    from coursegrade.outputs.gradebook import grades
 
     assignment = course.assignment(options.assignment)
     results = [r for s, r in sorted(load_results(course, assignment.name).items())
@@ -249,7 +251,7 @@ def _feedback(course, options):
 
 
 def _export(course, options):
-    from autograder.engine.exports import export_all
+    from coursegrade.outputs.exports import export_all
     names = options.assignments or course.assignment_names()
     for name in names:
         course.assignment(name)
@@ -257,9 +259,9 @@ def _export(course, options):
 
 
 def _report(course, options):
-    from autograder.engine.batch import load_results
-    from autograder.engine.diagnosis import load_signatures
-    from autograder.engine.report import write_report
+    from coursegrade.grading.batch import load_results
+    from coursegrade.outputs.diagnosis import load_signatures
+    from coursegrade.outputs.report import write_report
     for name in options.assignments or course.assignment_names():
         assignment = course.assignment(name)
         results = list(load_results(course, name).values())
@@ -270,7 +272,7 @@ def _report(course, options):
 
 
 def _validate(course, options):
-    from autograder.engine.validate import format_validation, validate
+    from coursegrade.authoring.validate import format_validation, validate
     started = time.monotonic()
     failed = []
     for name in options.assignments or course.assignment_names():
@@ -278,7 +280,7 @@ def _validate(course, options):
         report = validate(assignment, workers=options.workers)
         print(format_validation(report), flush=True)
         if report.mutants:
-            from autograder.engine.diagnosis import save_signatures
+            from coursegrade.outputs.diagnosis import save_signatures
             save_signatures(course, assignment, report.mutants)  # feedback's mistake hints
         if not report.ok:
             failed.append(name)
@@ -288,14 +290,14 @@ def _validate(course, options):
 
 
 def _synth(course, options):
-    from autograder.engine.synthetic import demo_batch, mixed_batch, write_batch
+    from coursegrade.authoring.synthetic import demo_batch, mixed_batch, write_batch
     assignment = course.assignment(options.assignment)
     notebooks = (mixed_batch(assignment, options.count, options.seed) if options.count
                  else demo_batch(assignment))
     paths = write_batch(notebooks, Path(options.out), assignment.name)
     print(f"wrote {len(paths)} submission(s) of {assignment.name} to {options.out}")
     if options.messy:
-        from autograder.engine.badinputs import DEFAULT_DUEDATE, write_messy
+        from coursegrade.authoring.badinputs import DEFAULT_DUEDATE, write_messy
         done = write_messy(assignment, Path(options.out), list(notebooks),
                            options.duedate or DEFAULT_DUEDATE, options.seed)
         print("made messy: timestamp.txt for each; " + ", ".join(f"{s}: {k}" for s, k in done.items()))

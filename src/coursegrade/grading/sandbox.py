@@ -11,31 +11,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.inside import wire
+from coursegrade.core.settings import Limits
+from coursegrade.inside import wire
 
 INSIDE_DIR = Path(wire.__file__).resolve().parent
 SANDBOX_RUNTIME = "/sandbox/runtime"  # where INSIDE_DIR appears inside bubblewrap
 MAX_MESSAGE = 1 << 28
-
-
-@dataclass
-class Limits:
-    """Resource limits of one submission; nbgrader_config.py and the CLI can override each."""
-    memory_mb: int = 2048        # address space a submission may add to the warm zygote's
-    cpu_seconds: int = 120       # CPU time of one submission's process
-    processes: int = 64          # RLIMIT_NPROC (effective where the sandbox user is not root)
-    file_mb: int = 64            # largest file a submission may write
-    call_seconds: float = 10.0   # wall clock of one call into student code (or one cell)
-    cell_seconds: float = 60.0   # wall clock of one notebook cell
-    submission_seconds: float = 300.0  # wall clock of everything one submission runs
-    restarts: int = 3            # how often a submission's process may be rebuilt after a crash
-
-    def for_child(self):
-        return {"memory_bytes": self.memory_mb << 20, "cpu_seconds": self.cpu_seconds,
-                "processes": self.processes, "file_bytes": self.file_mb << 20}
 
 
 class StudentError(Exception):
@@ -312,7 +295,7 @@ def _shut_down(sandbox):
 
 def mother_usable():
     """Whether this kernel has Landlock, which zygotes sharing one sandbox need."""
-    from autograder.inside import landlock
+    from coursegrade.inside import landlock
     return landlock.abi_version() >= 1
 
 

@@ -21,14 +21,30 @@ class ReleaseError(Exception):
     pass
 
 
+CHECK_RUNNER = Path(__file__).resolve().parents[1] / "content" / "checking.py"
+
+
 def release(assignment):
     """Regenerate release/<ps>/ from source/<ps>/ with nbgrader; raise if it leaks."""
+    place_check_runner(assignment.source_notebook.parent)
     _generate(assignment.course.root, assignment.name)
     leaks = find_leaks(assignment)
     if leaks:
         raise ReleaseError("the release leaks grading material:\n  " + "\n  ".join(leaks))
     return sorted(p.relative_to(assignment.course.root) for p in assignment.release_dir.rglob("*")
                   if p.is_file())
+
+
+def place_check_runner(folder):
+    """The public check runner (`checking.py`, which each assignment's checks.py imports) as a
+    file of its own in `folder`, so that nbgrader copies it into the release and a copied course
+    folder keeps working. Rewritten only when the engine's differs."""
+    target = Path(folder) / "checking.py"
+    text = CHECK_RUNNER.read_bytes()
+    if target.is_symlink() or not target.is_file() or target.read_bytes() != text:
+        target.unlink(missing_ok=True)
+        target.write_bytes(text)
+    return target
 
 
 def _generate(root, name):
@@ -48,7 +64,9 @@ def release_drift(assignment):
     committed = assignment.release_dir
     with tempfile.TemporaryDirectory(prefix="release-drift-") as scratch:
         root = Path(scratch)
-        shutil.copytree(assignment.source_notebook.parent, root / "source" / assignment.name)
+        shutil.copytree(assignment.source_notebook.parent, root / "source" / assignment.name,
+                        symlinks=True)
+        place_check_runner(root / "source" / assignment.name)
         shutil.copy(assignment.course.root / "nbgrader_config.py", root)
         _generate(root, assignment.name)
         fresh = root / "release" / assignment.name
@@ -84,7 +102,7 @@ def solution_lines(notebook):
 def _answer_lines(assignment):
     """Lines of the reference functions that answer questions (the targets of mutants);
     the data and helpers a reference shares with the notebook are public."""
-    from autograder.engine.variants import load_variants
+    from coursegrade.content.variants import load_variants
     path = assignment.material_dir / "reference.py"
     if not path.is_file():
         return []

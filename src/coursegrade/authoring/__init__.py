@@ -1,0 +1,1 @@
+"""What instructors author with: releases, the validation gate, synthetic submissions, new courses."""

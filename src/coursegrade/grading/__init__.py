@@ -1,0 +1,1 @@
+"""Grading: reading submissions, the sandbox, hidden suites and batches of workers."""

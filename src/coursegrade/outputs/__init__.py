@@ -1,0 +1,1 @@
+"""What grading produces for people: gradebook, feedback, report, exports, known mistakes."""
