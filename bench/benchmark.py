@@ -215,8 +215,8 @@ def measure_startup(course, assignment, submission, limits, use_bwrap):
                            use_bwrap=use_bwrap, out=_sink(), keep_results=False)
     wall = time.monotonic() - started
     return {"zygote_start_s": round(zygote_seconds, 3),
-            "worker_start_s": round(wall - result.get("seconds", 0.0), 3),
-            "one_notebook_s": round(result.get("seconds", 0.0), 3)}
+            "worker_start_s": round(wall - result.seconds, 3),
+            "one_notebook_s": round(result.seconds, 3)}
 
 
 def run_engine(course, assignment, submissions, workers, limits, use_bwrap):
@@ -268,8 +268,8 @@ def account(submissions, results):
     """Every submission graded, or ungraded with its reason; none lost, none twice."""
     expected = [s for s, _ in submissions]
     got = [r.get("student") for r in results]
-    graded = [r for r in results if r.get("status") == "graded"]
-    ungraded = [r for r in results if r.get("status") != "graded"]
+    graded = [r for r in results if r.graded]
+    ungraded = [r for r in results if r.status != "graded"]
     reasons = {}
     for r in ungraded:
         reason = r.get("reason") or "(no reason given)"
@@ -277,7 +277,7 @@ def account(submissions, results):
     outcomes = {}
     for r in graded:
         for test in r.get("tests", []):
-            outcomes[test["outcome"]] = outcomes.get(test["outcome"], 0) + 1
+            outcomes[test.outcome] = outcomes.get(test.outcome, 0) + 1
     return {"submissions": len(expected), "results": len(results),
             "graded": len(graded), "ungraded": len(ungraded),
             "missing": sorted(set(expected) - set(got)),
@@ -365,7 +365,7 @@ def nbgrader_cell_output(course_root, assignment_name, student, question):
 def compare(results, nb_scores, kinds, questions, course_root=None, assignment_name=None):
     """Per (student, question) both graded: full marks vs not. Disagreements grouped by the
     submission's kind and direction."""
-    by_student = {r["student"]: r for r in results if r.get("status") == "graded"}
+    by_student = {r.student: r for r in results if r.graded}
     pairs = agree = 0
     groups = {}
     totals = {}
@@ -374,28 +374,28 @@ def compare(results, nb_scores, kinds, questions, course_root=None, assignment_n
         if ours is None:
             continue
         totals[student] = {"nbgrader": sum(s for s, _ in per_question.values()),
-                           "engine": ours["total"],
+                           "engine": ours.total,
                            "max": sum(m for _, m in per_question.values())}
         for question in questions:
             if question not in per_question:
                 continue
             nb_score, nb_max = per_question[question]
             nb_full = nb_score >= nb_max - 1e-9
-            our_full = ours["scores"].get(question, 0.0) >= ours["max_scores"][question] - 1e-9
+            our_full = ours.scores.get(question, 0.0) >= ours.max_scores[question] - 1e-9
             pairs += 1
             if nb_full == our_full:
                 agree += 1
                 continue
             direction = ("nbgrader full, engine not" if nb_full else "engine full, nbgrader not")
             kind, detail = kinds[student]
-            failing = [t for t in ours["tests"] if t["question"] == question
-                       and t["outcome"] != "passed"]
-            why = "; ".join(sorted({f"{t['test']}: {t['outcome']}" for t in failing}))
+            failing = [t for t in ours.tests if t.question == question
+                       and t.outcome != "passed"]
+            why = "; ".join(sorted({f"{t.test}: {t.outcome}" for t in failing}))
             nbgrader_why = (nbgrader_cell_output(course_root, assignment_name, student, question)
                             if course_root is not None and not nb_full else "")
             groups.setdefault((kind, direction), []).append(
                 {"student": student, "question": question, "detail": detail,
-                 "engine": f"{ours['scores'].get(question, 0):g}/{ours['max_scores'][question]:g}",
+                 "engine": f"{ours.scores.get(question, 0):g}/{ours.max_scores[question]:g}",
                  "nbgrader": f"{nb_score:g}/{nb_max:g}", "engine_failures": why,
                  "nbgrader_output": nbgrader_why})
     return {"pairs": pairs, "agree": agree, "groups": groups, "totals": totals}
@@ -585,7 +585,7 @@ def main(argv=None):
         print(f"engine: grading {len(submissions)} with {workers} workers ...", file=sys.stderr,
               flush=True)
         results, seconds, busy = run_engine(course, assignment, submissions, workers, limits, use_bwrap)
-        per_notebook = [r.get("seconds", 0.0) for r in results]
+        per_notebook = [r.seconds for r in results]
         steady = max(seconds - figures["startup"]["worker_start_s"], 1e-9)
         figures["engine"] = {
             "workers": workers, "notebooks": len(results), "seconds": round(seconds, 3),
@@ -598,11 +598,11 @@ def main(argv=None):
             "cpu_busy": None if busy is None else round(busy, 3)}
         by_kind = {}
         for r in results:
-            by_kind.setdefault(kinds[r["student"]][0], []).append(r.get("seconds", 0.0))
+            by_kind.setdefault(kinds[r.student][0], []).append(r.seconds)
         figures["engine"]["median_s_by_kind"] = {
             k: round(statistics.median(v), 3) for k, v in sorted(by_kind.items())}
         figures["accounted"] = account(submissions, results)
-        figures["isolation"] = next((r["isolation"] for r in results if r.get("isolation")),
+        figures["isolation"] = next((r.isolation for r in results if r.isolation),
                                     figures["isolation"])
 
         comparison = nbgrader_results = None

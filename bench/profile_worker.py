@@ -126,8 +126,8 @@ def main(argv=None):
         shutil.rmtree(folder, ignore_errors=True)
 
     n = len(results)
-    tests = sum(len(r["tests"]) for r in results)
-    failing = sum(t["outcome"] != "passed" for r in results for t in r["tests"])
+    tests = sum(len(r.tests) for r in results)
+    failing = sum(t.outcome != "passed" for r in results for t in r.tests)
     print(f"{assignment.name}: {n} notebooks ({benchmark._mix(kinds)}), {tests / n:.0f} tests "
           f"per notebook, {failing / n:.1f} not passed; zygote preloaded "
           f"{(zygote.info or {}).get('preloaded')}")

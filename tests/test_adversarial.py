@@ -164,19 +164,19 @@ def graded(tmp_path_factory):
             connections.append(LISTENER.accept())
     except OSError:
         pass
-    return {"results": {r["student"]: r for r in results}, "scratch": scratch,
+    return {"results": {r.student: r for r in results}, "scratch": scratch,
             "connections": connections, "submitted": set(notebooks)}
 
 
 def test_every_submission_is_accounted_for(graded):
     assert set(graded["results"]) == graded["submitted"]
     for name, result in graded["results"].items():
-        assert result["status"] == "graded", f"{name}: {result.get('reason')}"
+        assert result.status == "graded", f"{name}: {result.reason}"
 
 
 def test_the_honest_control_keeps_full_marks(graded):
     control = graded["results"]["control-honest"]
-    assert control["total"] == control["max_total"]
+    assert control.total == control.max_total
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -184,28 +184,28 @@ def test_attack_earns_nothing_on_what_it_attacks(graded, name):
     if name in NEEDS_BWRAP and not bwrap_usable():
         pytest.skip("without bubblewrap the file system is not hidden (README: security)")
     result = graded["results"][name]
-    assert result["scores"]["expectation"] == 0, (
-        f"{name} earned {result['scores']['expectation']} on expectation: "
-        + "; ".join(f"{t['test']} {t['outcome']} {t['message']}" for t in result["tests"]
-                    if t["question"] == "expectation"))
+    assert result.scores["expectation"] == 0, (
+        f"{name} earned {result.scores['expectation']} on expectation: "
+        + "; ".join(f"{t.test} {t.outcome} {t.message}" for t in result.tests
+                    if t.question == "expectation"))
 
 
 @pytest.mark.parametrize("name", sorted(HARMLESS))
 def test_harmless_noise_costs_nothing(graded, name):
     result = graded["results"][name]
-    assert result["scores"]["expectation"] == result["max_scores"]["expectation"], result["tests"]
+    assert result.scores["expectation"] == result.max_scores["expectation"], result.tests
 
 
 def test_outcomes_say_what_happened(graded):
     def outcomes(name):
-        return {t["outcome"] for t in graded["results"][name]["tests"] if t["question"] == "expectation"}
+        return {t.outcome for t in graded["results"][name].tests if t.question == "expectation"}
     assert outcomes("infinite-loop") == {"timeout"}
     assert "memory" in outcomes("allocate-50-GB")
     assert outcomes("os-_exit") == {"crashed"}
     assert outcomes("write-10-GB-file") == {"error"}  # CPython ignores SIGXFSZ: OSError EFBIG
-    assert "File too large" in " ".join(t["message"] for t in graded["results"]["write-10-GB-file"]["tests"])
+    assert "File too large" in " ".join(t.message for t in graded["results"]["write-10-GB-file"].tests)
     assert outcomes("fork-bomb") == {"error"}
-    failed_messages = " ".join(t["message"] for t in graded["results"]["numpy-object-array"]["tests"])
+    failed_messages = " ".join(t.message for t in graded["results"]["numpy-object-array"].tests)
     assert "returned an ungradable value: arrays of dtype object" in failed_messages
 
 
@@ -224,9 +224,9 @@ def test_print_what_each_attack_got(graded, capsys):
     """Not an assertion: the table README's security section is written from (pytest -s)."""
     for name in sorted({**ATTACKS, **HARMLESS}):
         result = graded["results"][name]
-        tests = [t for t in result["tests"] if t["question"] == "expectation"]
-        kinds = sorted({t["outcome"] for t in tests})
-        message = next((t["message"] for t in tests if t["message"]), "")
-        print(f"| {name} | {result['scores']['expectation']:g}/{result['max_scores']['expectation']:g} "
+        tests = [t for t in result.tests if t.question == "expectation"]
+        kinds = sorted({t.outcome for t in tests})
+        message = next((t.message for t in tests if t.message), "")
+        print(f"| {name} | {result.scores['expectation']:g}/{result.max_scores['expectation']:g} "
               f"| {', '.join(kinds)} | {message[:90]} |")
     assert graded["results"]

@@ -22,6 +22,7 @@ import pytest
 from coursegrade.authoring import badinputs
 from coursegrade.grading.batch import find_submissions, grade_batch, load_results, unchanged_results
 from coursegrade.core.course import Course
+from coursegrade.core.results import Result
 from coursegrade.outputs.gradebook import grades, record, set_duedate
 from coursegrade.grading.notebooks import NotebookError, read_notebook, read_submission
 from coursegrade.authoring.synthetic import solution_notebook, write_batch
@@ -88,7 +89,7 @@ def batch(tmp_path_factory):
     results = grade_batch(course, assignment, submissions, workers=2, out=io.StringIO())
     record(course, assignment, results)
     return {"course": course, "assignment": assignment, "submissions": submissions,
-            "results": {r["student"]: r for r in results}}
+            "results": {r.student: r for r in results}}
 
 
 def test_every_submission_is_accounted_for(batch):
@@ -100,35 +101,35 @@ def test_every_submission_is_accounted_for(batch):
 def test_bad_input_is_said_in_words_and_the_batch_goes_on(batch, student):
     status, words = EXPECTED[student]
     result = batch["results"][student]
-    said = result.get("reason", "") + " | " + " | ".join(result.get("problems", []))
-    assert result["status"] == status, said
+    said = result.reason + " | " + " | ".join(result.problems)
+    assert result.status == status, said
     assert words in said
     if status == "graded":  # the rest of the notebook was graded as usual
-        assert result["total"] > 0
-    stored = json.loads((batch["course"].autograded_dir / student / "ps1" / "results.json").read_text())
-    assert stored["status"] == status and words in stored.get("reason", "") + " ".join(stored["problems"])
+        assert result.total > 0
+    stored = Result.from_json(json.loads((batch["course"].autograded_dir / student / "ps1" / "results.json").read_text()))
+    assert stored.status == status and words in stored.reason + " ".join(stored.problems)
 
 
 def test_mangled_but_gradeable_notebooks_lose_only_what_they_broke(batch):
     results = batch["results"]
-    full = results["on-time"]["max_total"]
-    assert results["on-time"]["total"] == full
+    full = results["on-time"].max_total
+    assert results["on-time"].total == full
     for student in ("duplicated-answer-cell", "renamed-grade-id", "huge-outputs", "not-utf8", "misnamed"):
-        assert results[student]["total"] == full, student
-    assert results["deleted-answer-cell"]["scores"]["marginal"] == 0
-    assert results["retyped-answer-cell"]["scores"]["bayes_posterior"] == 0
+        assert results[student].total == full, student
+    assert results["deleted-answer-cell"].scores["marginal"] == 0
+    assert results["retyped-answer-cell"].scores["bayes_posterior"] == 0
 
 
 def test_late_submission_follows_nbgrader_penalty_settings(batch):
     results = batch["results"]
-    assert results["late"]["timestamp"].startswith("2025-10-07 19:00:00")
-    assert results["late"]["seconds_late"] == pytest.approx(26 * 3600)
-    assert results["on-time"]["seconds_late"] == 0
+    assert results["late"].timestamp.startswith("2025-10-07 19:00:00")
+    assert results["late"].gradebook.seconds_late == pytest.approx(26 * 3600)
+    assert results["on-time"].gradebook.seconds_late == 0
     book = grades(batch["course"], "ps1")
     # penalty_method = "zero": nbgrader's LateSubmissionPlugin takes the whole score
-    assert book["late"]["late_penalty"] == book["late"]["score"] == results["late"]["total"] > 0
+    assert book["late"]["late_penalty"] == book["late"]["score"] == results["late"].total > 0
     assert book["on-time"]["late_penalty"] == 0
-    assert results["late"]["late_penalty"] == results["late"]["total"]
+    assert results["late"].gradebook.late_penalty == results["late"].total
 
 
 def test_ungraded_submissions_are_flagged_in_the_gradebook_with_zero(batch):

@@ -67,9 +67,9 @@ def test_a_stub_answered_in_a_later_cell_gets_its_points(course, tmp_path):
     [path] = write_batch({"late-answer": notebook}, tmp_path, "ps2")
     [result] = grade_batch(course, ps2, [("late-answer", path)], workers=1, keep_results=False,
                            out=open("/dev/null", "w"))
-    assert result["scores"]["softmax"] == result["max_scores"]["softmax"] > 0
-    assert result["scores"]["entropy"] == 0
-    assert {t["outcome"] for t in result["tests"] if t["question"] == "entropy"} == {"unanswered"}
+    assert result.scores["softmax"] == result.max_scores["softmax"] > 0
+    assert result.scores["entropy"] == 0
+    assert {t.outcome for t in result.tests if t.question == "entropy"} == {"unanswered"}
 
 
 def test_a_failed_test_tells_instructors_where_and_why(course, tmp_path):
@@ -81,13 +81,13 @@ def test_a_failed_test_tells_instructors_where_and_why(course, tmp_path):
     [path] = write_batch({"unnormalised": notebook}, tmp_path, "ps2")
     [result] = grade_batch(course, ps2, [("unnormalised", path)], workers=1, keep_results=False,
                            out=open("/dev/null", "w"))
-    failed = [t for t in result["tests"] if t["question"] == "softmax" and t["outcome"] == "failed"]
-    assert failed and result["scores"]["softmax"] < result["max_scores"]["softmax"]
+    failed = [t for t in result.tests if t.question == "softmax" and t.outcome == "failed"]
+    assert failed and result.scores["softmax"] < result.max_scores["softmax"]
     for test in failed:
-        lines = test["detail"].splitlines()
+        lines = test.detail.splitlines()
         assert lines[0] == "Traceback (most recent call last):"
-        assert "test_softmax.py" in lines[1] and lines[1].endswith(f"in {test['test']}")
-        assert "suite.py" not in test["detail"]
+        assert "test_softmax.py" in lines[1] and lines[1].endswith(f"in {test.test}")
+        assert "suite.py" not in test.detail
         assert any(line.startswith("AssertionError") for line in lines)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from coursegrade.cli import main
 from coursegrade.core.course import Course
+from coursegrade.core.results import Result
 from coursegrade.outputs.exports import export_canvas_csv, export_nbgrader_csv
 from coursegrade.outputs.gradebook import grades, open_gradebook, record, set_duedate
 
@@ -33,9 +34,8 @@ c.Exports.canvas_columns = {"ps1": "Problem set 1 (4711)"}
 def result(assignment, student, fraction, timestamp=None):
     """A result as `course grade` writes it, earning `fraction` of every question."""
     scores = {q: assignment.points(q) * fraction for q in assignment.autograded_questions}
-    return {"student": student, "assignment": assignment.name, "status": "graded", "notebook": "",
-            "scores": scores, "total": sum(scores.values()), "max_total": 41.0, "tests": [],
-            "problems": [], "timestamp": timestamp, "sha256": student}
+    return Result(student=student, assignment=assignment.name, scores=scores,
+                  total=sum(scores.values()), max_total=41.0, timestamp=timestamp, sha256=student)
 
 
 @pytest.fixture(scope="module")

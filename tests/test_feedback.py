@@ -2,6 +2,7 @@
 message, a hint where the failures match a known mistake, and never a hidden test's source,
 assertion text or expected values. Real submissions graded in a copy of the course."""
 import ast
+import dataclasses
 import io
 import os
 import re
@@ -15,8 +16,8 @@ import pytest
 
 from coursegrade.grading.batch import grade_batch
 from coursegrade.core.course import Course
-from coursegrade.outputs.diagnosis import (compute_signatures, diagnose, load_signatures,
-                                         save_signatures, signatures_paths)
+from coursegrade.authoring.signatures import compute_signatures
+from coursegrade.outputs.diagnosis import diagnose, load_signatures, save_signatures, signatures_paths
 from coursegrade.outputs.feedback import release_feedback, render_feedback, write_feedback
 from coursegrade.outputs.gradebook import grades, open_gradebook, record, set_duedate
 from coursegrade.authoring.synthetic import (raising_notebook, solution_notebook, with_replacement,
@@ -61,8 +62,8 @@ def graded(tmp_path_factory):
     signatures = {"mutants": compute_signatures(
         assignment, workers=2, variants=[variants[n] for n in MISTAKES + DECOYS])}
     record(course, assignment, results)
-    pages = {r["student"]: render_feedback(course, assignment, r, None, signatures) for r in results}
-    return {"course": course, "assignment": assignment, "results": {r["student"]: r for r in results},
+    pages = {r.student: render_feedback(course, assignment, r, None, signatures) for r in results}
+    return {"course": course, "assignment": assignment, "results": {r.student: r for r in results},
             "signatures": signatures, "pages": pages, "variants": variants}
 
 
@@ -74,23 +75,23 @@ def _section(page, question):
 
 def test_each_question_shows_its_score_and_every_check(graded):
     page, result = graded["pages"]["raising"], graded["results"]["raising"]
-    for test in result["tests"]:
-        section = _section(page, test["question"])
-        assert _escaped(test["description"]) in section
-        earned, points = result["scores"][test["question"]], result["max_scores"][test["question"]]
+    for test in result.tests:
+        section = _section(page, test.question)
+        assert _escaped(test.description) in section
+        earned, points = result.scores[test.question], result.max_scores[test.question]
         assert f"{earned:g} / {points:g}" in section
     marks = page.count('<span class="mark">✗</span>'), page.count('<span class="mark">✓</span>')
-    failing = sum(t["outcome"] != "passed" for t in result["tests"])
-    assert marks == (failing, len(result["tests"]) - failing)
+    failing = sum(t.outcome != "passed" for t in result.tests)
+    assert marks == (failing, len(result.tests) - failing)
 
 
 def test_the_students_own_errors_are_shown(graded):
     page, result = graded["pages"]["raising"], graded["results"]["raising"]
-    messages = {t["message"] for t in result["tests"] if t["message"]}
+    messages = {t.message for t in result.tests if t.message}
     assert any("shapes do not match" in m for m in messages)
     for message in messages:
         assert _escaped(message) in page
-    for cell in result["cells"].values():  # a cell that raised when run: said at that cell
+    for cell in result.cells.values():  # a cell that raised when run: said at that cell
         assert _escaped(cell["message"]) in page
     assert "undefined_helper" in page
 
@@ -123,13 +124,13 @@ def test_feedback_never_leaks_hidden_tests_or_expected_values(graded):
     checked_numbers = 0
     for student, result in graded["results"].items():
         page = graded["pages"][student]
-        shown = " ".join(t["description"] for t in result["tests"])  # docstrings are meant to show
-        submitted = Path(result["notebook"]).read_text()
+        shown = " ".join(t.description for t in result.tests)  # docstrings are meant to show
+        submitted = Path(result.notebook).read_text()
         for line in hidden_lines:
             if line.strip('"') not in shown and line not in submitted:
                 assert _escaped(line) not in page and line not in page, (student, line)
-        for test in result["tests"]:
-            detail = test.get("detail", "")
+        for test in result.tests:
+            detail = test.detail
             for line in detail.splitlines():
                 line = line.strip()
                 if len(line) >= 20 and line not in submitted:
@@ -138,7 +139,7 @@ def test_feedback_never_leaks_hidden_tests_or_expected_values(graded):
             for number in set(re.findall(r"-?\d+\.\d{4,}(?:e[-+]?\d+)?", detail)):
                 if number not in submitted:
                     checked_numbers += 1
-                    assert number not in page, (student, test["test"], number)
+                    assert number not in page, (student, test.test, number)
         assert "DESIRED" not in page and "AssertionError" not in page and "assert " not in page
     assert checked_numbers > 20, "the batch should have failures that show expected values"
 
@@ -152,7 +153,7 @@ def test_markup_in_the_students_notebook_stays_text(graded):
 
 def test_written_grades_comments_and_late_penalty_appear(graded):
     course, assignment = graded["course"], graded["assignment"]
-    result = dict(graded["results"]["perfect"], timestamp="2025-10-06 20:00:00")
+    result = dataclasses.replace(graded["results"]["perfect"], timestamp="2025-10-06 20:00:00")
     set_duedate(course, "ps1", "2025-10-06 17:00:00 UTC")
     try:
         record(course, assignment, [result])
@@ -165,7 +166,7 @@ def test_written_grades_comments_and_late_penalty_appear(graded):
         page = render_feedback(course, assignment, result, grades(course, "ps1")["perfect"], None)
         assert "2 / 3" in page and "second derivative is negative" in page
         assert "submitted 3 h after the due date" in page  # no penalty configured: penalty 0
-        assert f"{result['total'] + 2:g} / {result['max_total'] + 3:g}" in page
+        assert f"{result.total + 2:g} / {result.max_total + 3:g}" in page
     finally:
         set_duedate(course, "ps1", None)
         record(course, assignment, [graded["results"]["perfect"]])

@@ -1,6 +1,7 @@
 """The gradebook: nbgrader's own database, filled through nbgrader's API, one grade per graded
 cell, so that `nbgrader export` and the formgrader work on what `course grade` recorded and
 manual grades combine with autograded ones. In a copy of the course under tmp_path."""
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 
 from coursegrade.grading.batch import grade_batch
 from coursegrade.core.course import Course
+from coursegrade.core.results import Result
 from coursegrade.outputs.gradebook import db_url, ensure_assignment, grades, open_gradebook, record
 from coursegrade.authoring.synthetic import solution_notebook, stub_notebook, variant_notebook, write_batch
 from coursegrade.content.variants import MUTANT, load_variants
@@ -42,7 +44,7 @@ def graded(tmp_path_factory):
     results = grade_batch(course, assignment, [(p.parent.parent.name, p) for p in paths], workers=2,
                           out=io.StringIO())
     record(course, assignment, results)
-    return {"course": course, "assignment": assignment, "results": {r["student"]: r for r in results}}
+    return {"course": course, "assignment": assignment, "results": {r.student: r for r in results}}
 
 
 def _grade(gradebook, cell, student):
@@ -80,12 +82,12 @@ def test_every_autograded_cell_holds_the_hidden_suites_score(graded):
         for student, result in graded["results"].items():
             for question in assignment.autograded_questions:
                 grade = _grade(gradebook, question, student)
-                assert grade.auto_score == result["scores"][question], (student, question)
+                assert grade.auto_score == result.scores[question], (student, question)
                 assert grade.manual_score is None and not grade.needs_manual_grade
             submission = gradebook.find_submission("ps1", student)
-            assert submission.code_score == result["total"]
-    scores = {s: r["total"] for s, r in graded["results"].items()}
-    assert scores["ada"] == graded["results"]["ada"]["max_total"] > scores["bo"] > scores["cy"] == 0
+            assert submission.code_score == result.total
+    scores = {s: r.total for s, r in graded["results"].items()}
+    assert scores["ada"] == graded["results"]["ada"].max_total > scores["bo"] > scores["cy"] == 0
 
 
 def test_written_answers_wait_for_the_formgrader_unless_unanswered(graded):
@@ -101,7 +103,7 @@ def test_written_answers_wait_for_the_formgrader_unless_unanswered(graded):
 
 def test_regrading_replaces_and_manual_grades_combine(graded):
     course, assignment = graded["course"], graded["assignment"]
-    results = {s: dict(r) for s, r in graded["results"].items()}
+    results = {s: dataclasses.replace(r) for s, r in graded["results"].items()}
     with open_gradebook(course) as gradebook:
         # what the formgrader does: a manual grade for ada's written answer
         written = _grade(gradebook, "mle_derivation_written", "ada")
@@ -110,7 +112,7 @@ def test_regrading_replaces_and_manual_grades_combine(graded):
         gradebook.db.commit()
         counts = _row_counts(gradebook)
     # the autograder changes its mind on one question of ada's (as after fixing a hidden test)
-    results["ada"]["scores"] = {**results["ada"]["scores"], "marginal": 1.0}
+    results["ada"].scores = {**results["ada"].scores, "marginal": 1.0}
     record(course, assignment, list(results.values()))
     record(course, assignment, list(results.values()))  # and once more: still no duplicates
     with open_gradebook(course) as gradebook:
@@ -118,7 +120,7 @@ def test_regrading_replaces_and_manual_grades_combine(graded):
         assert _grade(gradebook, "marginal", "ada").auto_score == 1.0
         written = _grade(gradebook, "mle_derivation_written", "ada")
         assert written.manual_score == 2.0 and not written.needs_manual_grade
-        expected = sum(results["ada"]["scores"].values()) + 2.0
+        expected = sum(results["ada"].scores.values()) + 2.0
         assert gradebook.find_submission("ps1", "ada").score == expected
     assert grades(course, "ps1")["ada"]["score"] == expected
     # restore the fixture's state for the other tests
@@ -138,7 +140,7 @@ def test_a_manual_override_of_an_autograded_cell_is_kept_and_flagged_when_the_au
     with open_gradebook(course) as gradebook:
         grade = _grade(gradebook, "expectation", "bo")
         assert grade.manual_score == 1.5 and not grade.needs_manual_grade  # same auto score: no news
-    changed = dict(graded["results"]["bo"], scores={**graded["results"]["bo"]["scores"], "expectation": 0.0})
+    changed = dataclasses.replace(graded["results"]["bo"], scores={**graded["results"]["bo"].scores, "expectation": 0.0})
     record(course, assignment, [changed])
     with open_gradebook(course) as gradebook:
         grade = _grade(gradebook, "expectation", "bo")
@@ -164,8 +166,8 @@ def test_nbgrader_export_reads_what_was_recorded(graded):
     assert rows[0].startswith("assignment,duedate,timestamp,student_id")
     by_student = {r.split(",")[3]: r.split(",") for r in rows[1:]}
     for student, result in graded["results"].items():
-        assert float(by_student[student][7]) == result["total"]  # raw_score
-        assert float(by_student[student][10]) == result["max_total"] + 3  # + the written answer
+        assert float(by_student[student][7]) == result.total  # raw_score
+        assert float(by_student[student][10]) == result.max_total + 3  # + the written answer
 
 
 def test_recording_into_nbgraders_own_assignment_entries(tmp_path):
@@ -181,11 +183,10 @@ def test_recording_into_nbgraders_own_assignment_entries(tmp_path):
         ensure_assignment(gradebook, assignment)
         after = {c.name: c.id for c in gradebook.find_notebook("ps1", "ps1").grade_cells}
     assert before == after and set(before) == {c.grade_id for c in assignment.graded_cells}
-    result = {"student": "dee", "assignment": "ps1", "status": "graded", "notebook": "",
-              "scores": {q: assignment.points(q) for q in assignment.autograded_questions},
-              "sha256": "0" * 64}
+    result = Result(student="dee", assignment="ps1", sha256="0" * 64,
+                    scores={q: assignment.points(q) for q in assignment.autograded_questions})
     record(course, assignment, [result])
-    assert grades(course, "ps1")["dee"]["score"] == sum(result["scores"].values())
+    assert grades(course, "ps1")["dee"]["score"] == sum(result.scores.values())
 
 
 def _env_with_venv():
@@ -207,7 +208,7 @@ def test_the_formgraders_backend_lists_the_submissions_for_manual_grading(graded
     submissions = {s["student"]: s for s in api.get_submissions("ps1")}
     assert set(submissions) == {"ada", "bo", "cy"}
     for student, result in graded["results"].items():
-        assert submissions[student]["autograded"] and submissions[student]["score"] == result["total"]
+        assert submissions[student]["autograded"] and submissions[student]["score"] == result.total
     assert submissions["ada"]["needs_manual_grade"] and not submissions["cy"]["needs_manual_grade"]
     notebooks = {n["student"]: n for n in api.get_notebook_submissions("ps1", "ps1")}
     assert notebooks["bo"]["failed_tests"] and not notebooks["ada"]["failed_tests"]
@@ -223,8 +224,8 @@ def test_postgresql_gradebook(tmp_path):
     with open(tmp_path / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.CourseDirectory.db_url = {POSTGRES_URL!r}\n")
     assignment = course.assignment("ps1")
-    result = {"student": "pg", "assignment": "ps1", "status": "graded", "notebook": "",
-              "scores": {q: 1.0 for q in assignment.autograded_questions}, "sha256": "1" * 64}
+    result = Result(student="pg", assignment="ps1", sha256="1" * 64,
+                    scores={q: 1.0 for q in assignment.autograded_questions})
     record(course, assignment, [result])
     record(course, assignment, [result])
     assert grades(course, "ps1")["pg"]["score"] == len(assignment.autograded_questions)

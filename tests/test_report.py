@@ -64,13 +64,13 @@ def report(tmp_path_factory):
     submissions.append(("ivy-broken", folder / "submitted" / "ivy-broken" / "ps1" / "ps1.ipynb"))
     results = grade_batch(course, assignment, submissions, workers=2, out=io.StringIO(),
                           limits=Limits(call_seconds=1, cell_seconds=5, submission_seconds=60))
-    by_name = {r["student"]: r for r in results}
+    by_name = {r.student: r for r in results}
     signatures = {"mutants": mutant_entries(blaise, {m.name: by_name[f"mutant--{m.name}"] for m in blaise})}
     for m in blaise:
         shutil.rmtree(course.autograded_dir / f"mutant--{m.name}")
     students = list(load_results(course, "ps1").values())
     path = write_report(course, assignment, students, signatures)
-    return {"path": path, "html": path.read_text(), "results": {r["student"]: r for r in students},
+    return {"path": path, "html": path.read_text(), "results": {r.student: r for r in students},
             "hints": [m.hint for m in blaise], "course": course}
 
 
@@ -93,7 +93,7 @@ def test_the_numbers_an_instructor_needs_are_there(report):
     assert len(results) == 9
     assert '<div class="v">9</div><div class="k">submissions</div>' in html
     assert '<div class="v">1</div><div class="k">not graded</div>' in html
-    tests = {(t["question"], t["test"]) for r in results.values() for t in r["tests"]}
+    tests = {(t.question, t.test) for r in results.values() for t in r.tests}
     for question, test in tests:
         assert f"<code>{test}</code>" in html
     for hint in report["hints"]:  # blaise made these mistakes: the most common ones
@@ -102,15 +102,15 @@ def test_the_numbers_an_instructor_needs_are_there(report):
     for student, kind in [("ivy-broken", "not graded"), ("gus-loops-forever", "timeout"),
                           ("hal-uses-np-average", "forbidden-call"), ("carl-raises", "cells raised")]:
         assert re.search(rf"<td>{student}</td><td><span class=\"tag [^\"]+\">{kind}</span>", html), (student, kind)
-    slowest = sorted((r for r in results.values() if r["status"] == "graded"), key=lambda r: -r["seconds"])
-    assert html.index("<h2>Slowest submissions") < html.index(f"<td>{slowest[0]['student']}</td><td class=\"num\">")
+    slowest = sorted((r for r in results.values() if r.status == "graded"), key=lambda r: -r.seconds)
+    assert html.index("<h2>Slowest submissions") < html.index(f"<td>{slowest[0].student}</td><td class=\"num\">")
 
 
 def test_the_report_holds_no_assertion_text(report):
     html = report["html"]
     for result in report["results"].values():
-        for test in result["tests"]:
-            for line in test.get("detail", "").splitlines():
+        for test in result.tests:
+            for line in test.detail.splitlines():
                 if len(line.strip()) >= 20:
                     assert line.strip() not in html, line
     assert "DESIRED" not in html and "AssertionError" not in html

@@ -104,9 +104,26 @@ def main(argv=None):
                        "gradebook with `nbgrader db assignment add PS --duedate=...`")
     synth.set_defaults(run=_synth)
 
+    init = commands.add_parser("init", help="write a minimal working course into a new folder",
+                               description="Write a course folder (nbgrader_config.py, source/week1/ "
+                               "with one question, autograder/week1/ with its reference, hidden tests, "
+                               "mutants and an alternative) and release it: `course validate week1` "
+                               "passes in it at once. Nothing is overwritten.")
+    init.add_argument("folder", metavar="DIR")
+    init.set_defaults(run=_init, needs_course=False)
+
+    config = commands.add_parser("config", help="print the effective settings and where each comes from",
+                                 description="Every setting the engine reads, its value and its origin "
+                                 "(default, nbgrader_config.py). A misspelt or mistyped setting is an error.")
+    config.set_defaults(run=_config)
+
     options = parser.parse_args(argv)
     try:
-        return options.run(Course(options.root), options) or 0
+        if not getattr(options, "needs_course", True):
+            return options.run(options) or 0
+        course = Course(options.root)
+        course.settings  # loaded and validated once, before any work
+        return options.run(course, options) or 0
     except CourseError as error:
         print(f"course: {error}", file=sys.stderr)
         return 2
@@ -116,6 +133,24 @@ def _settings(course, options):
     """The course's settings with the command line's sandbox limits applied."""
     return course.settings.overridden({("Sandbox", f.name): getattr(options, f.name, None)
                                        for f in fields(Limits)})
+
+
+def _workers(course, options):
+    return options.workers or course.settings["Grading", "workers"] or None
+
+
+def _init(options):
+    from coursegrade.authoring.scaffold import FIRST_ASSIGNMENT, init_course
+    course = init_course(options.folder)
+    print(f"wrote a course to {course.root}: source/{FIRST_ASSIGNMENT}/, autograder/{FIRST_ASSIGNMENT}/ "
+          f"(reference, hidden tests, mutants, alternatives), release/{FIRST_ASSIGNMENT}/ and "
+          f"nbgrader_config.py.\nNext: cd {options.folder} && course validate {FIRST_ASSIGNMENT}")
+
+
+def _config(course, options):
+    print(f"# settings of the course in {course.root}")
+    for line in course.settings.describe():
+        print(line)
 
 
 def _release(course, options):
@@ -162,7 +197,7 @@ def _grade(course, options):
     fresh = []
     if to_grade:
         try:
-            fresh = grade_batch(course, assignment, to_grade, options.workers, limits, use_bwrap)
+            fresh = grade_batch(course, assignment, to_grade, _workers(course, options), limits, use_bwrap)
         except BrokenMaterial as error:  # the course material itself is broken: say so, stop
             print(f"course grade: {error}", file=sys.stderr)
             return 1
@@ -172,11 +207,11 @@ def _grade(course, options):
                   file=sys.stderr)
             return 130
     seconds = time.monotonic() - started
-    by_student = {**kept, **{r["student"]: r for r in fresh}}
+    by_student = {**kept, **{r.student: r for r in fresh}}
     results = [by_student[s] for s, _ in submissions]
     print(score_table(assignment, results))
     csv_path = write_grades_csv(assignment, results, course.exports_dir / f"{assignment.name}_grades.csv")
-    graded = sum(r.get("status") == "graded" for r in results)
+    graded = sum(r.graded for r in results)
     rate = f" ({len(fresh) / seconds:.1f} notebooks/s)" if fresh and seconds > 0 else ""
     print(f"\n{graded}/{len(results)} graded; {len(fresh)} graded now in {seconds:.1f} s{rate}; "
           f"details: {course.autograded_dir}/<student>/{assignment.name}/results.json", flush=True)
@@ -197,7 +232,8 @@ def _grade(course, options):
 def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_path):
     """Gradebook, then feedback, exports and report: what an instructor expects after grading."""
     from coursegrade.grading.batch import load_results
-    from coursegrade.outputs.diagnosis import ensure_signatures, load_signatures
+    from coursegrade.authoring.signatures import ensure_signatures
+    from coursegrade.outputs.diagnosis import load_signatures
     from coursegrade.outputs.exports import export_all
     from coursegrade.outputs.feedback import write_feedback
     from coursegrade.outputs.gradebook import grades, record
@@ -208,7 +244,7 @@ def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_
     signatures = load_signatures(course, assignment)
     if signatures is None and not options.no_diagnosis:
         try:
-            signatures = ensure_signatures(course, assignment, options.workers, limits, use_bwrap,
+            signatures = ensure_signatures(course, assignment, _workers(course, options), limits, use_bwrap,
                                            out=sys.stdout)
         except BrokenMaterial as error:  # a broken mutant must not cost the batch its feedback
             print(f"diagnosis failed, feedback has no mistake hints: {error}", file=sys.stderr)
@@ -277,7 +313,7 @@ def _validate(course, options):
     failed = []
     for name in options.assignments or course.assignment_names():
         assignment = course.assignment(name)
-        report = validate(assignment, workers=options.workers)
+        report = validate(assignment, workers=_workers(course, options))
         print(format_validation(report), flush=True)
         if report.mutants:
             from coursegrade.outputs.diagnosis import save_signatures

@@ -19,6 +19,7 @@ from coursegrade.authoring.synthetic import (cheating_notebook, solution_noteboo
                                          stub_notebook, variant_notebook, write_batch)
 from coursegrade.grading.unanswered import release_answers
 from coursegrade.content.variants import ALTERNATIVE, MUTANT, load_variants
+from coursegrade.core.results import Outcome
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
         results = grade_batch(assignment.course, assignment, submissions, workers, limits,
                               use_bwrap, out=io.StringIO(), keep_results=False, skip_unanswered=False,
                               verify_oracles=True)
-    by_name = {r["student"]: r for r in results}
+    by_name = {r.student: r for r in results}
     report.verdicts += _judge_reference_runs(by_name)
     report.verdicts += [_judge_starter(q, by_name[f"starter--{q}"]) for q in starters]
     report.verdicts += [_judge_variant(v, by_name[f"{v.kind}--{v.name}"]) for v in variants]
@@ -101,7 +102,7 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
 
 
 def _outcomes(result):
-    return [(t["question"], t["test"], t["outcome"], t["earned"]) for t in result.get("tests", [])]
+    return [(t.question, t.test, t.outcome, t.earned) for t in result.tests]
 
 
 def _determinism_verdict(by_name, repeated):
@@ -175,17 +176,17 @@ def _public_checks_in_sandbox(assignment, zygote, notebook):
 
 
 def _score(result):
-    if result.get("status") != "graded":
-        return f"not graded ({result.get('reason')})"
-    return f"{result['total']:g}/{result['max_total']:g}"
+    if not result.graded:
+        return f"not graded ({result.reason})"
+    return f"{result.total:g}/{result.max_total:g}"
 
 
 def _full(result):
-    return result.get("status") == "graded" and result["total"] == result["max_total"]
+    return result.graded and result.total == result.max_total
 
 
 def _failed_tests(result):
-    return [f"{t['question']}::{t['test']}" for t in result.get("tests", []) if t["outcome"] != "passed"]
+    return [f"{t.question}::{t.test}" for t in result.tests if t.outcome is not Outcome.PASSED]
 
 
 def _judge_reference_runs(by_name):
@@ -195,30 +196,30 @@ def _judge_reference_runs(by_name):
                             "full marks", "; ".join(_failed_tests(solution))))
     if "stub" in by_name:
         stub = by_name["stub"]
-        scored = [q for q, s in stub.get("scores", {}).items() if s > 0]
-        verdicts.append(Verdict("stub", "release stub", stub.get("status") == "graded" and not scored,
+        scored = [q for q, s in stub.scores.items() if s > 0]
+        verdicts.append(Verdict("stub", "release stub", stub.graded and not scored,
                                 _score(stub), "zero on every question",
                                 ("scores on " + ", ".join(scored)) if scored else ""))
     cheat = by_name["cheat"]
     verdicts.append(Verdict("cheat", "monkeypatches numpy/torch testing helpers",
-                            cheat.get("status") == "graded" and cheat["total"] == 0, _score(cheat),
+                            cheat.graded and cheat.total == 0, _score(cheat),
                             "zero"))
     return verdicts
 
 
 def _judge_starter(question, result):
-    earned = result.get("scores", {}).get(question, 0.0)
-    ran = [t for t in result.get("tests", []) if t["question"] == question]
-    ok = result.get("status") == "graded" and earned == 0 and bool(ran)
+    earned = result.scores.get(question, 0.0)
+    ran = result.tests_of(question)
+    ok = result.graded and earned == 0 and bool(ran)
     return Verdict("stub", f"starter code of {question} alone", ok,
-                   f"{earned:g}/{result.get('max_scores', {}).get(question, 0):g}", f"0 on {question}",
-                   "" if ok else "passed: " + ", ".join(t["test"] for t in ran if t["outcome"] == "passed"),
+                   f"{earned:g}/{result.max_scores.get(question, 0):g}", f"0 on {question}",
+                   "" if ok else "passed: " + ", ".join(t.test for t in ran if t.outcome is Outcome.PASSED),
                    question)
 
 
 def _judge_variant(variant, result):
     if variant.kind == MUTANT:
-        caught = result.get("status") == "graded" and result["total"] < result["max_total"]
+        caught = result.graded and result.total < result.max_total
         return Verdict(MUTANT, variant.name, caught, _score(result), "loses points",
                        ", ".join(_failed_tests(result)) if caught else "SURVIVED: no test caught it",
                        variant.target)

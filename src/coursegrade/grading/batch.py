@@ -22,12 +22,9 @@ import time
 from pathlib import Path
 
 from coursegrade.core.errors import BrokenMaterial
+from coursegrade.core.results import Result, not_graded
 from coursegrade.grading.progress import Progress
 from coursegrade.grading.sandbox import ZygoteMother, bwrap_usable, mother_usable
-
-# Reasons of results that say nothing about the submission: grade these again on a rerun.
-_RETRY_REASONS = ("the grading worker died", "the sandbox failed")
-
 
 def find_submissions(submitted_dir, assignment_name):
     """[(student, notebook path)] in nbgrader's layout submitted/<student>/<ps>/<ps>.ipynb.
@@ -105,8 +102,8 @@ def stamp(assignment, student, path, material=None):
 def load_result(course, student, assignment_name):
     path = course.autograded_dir / student / assignment_name / "results.json"
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return Result.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError, KeyError):  # missing, or not a result we can read
         return None
 
 
@@ -116,7 +113,7 @@ def load_results(course, assignment_name):
     for path in sorted(course.autograded_dir.glob(f"*/{assignment_name}/results.json")):
         result = load_result(course, path.parent.parent.name, assignment_name)
         if result is not None:
-            found[result["student"]] = result
+            found[result.student] = result
     return found
 
 
@@ -128,24 +125,21 @@ def unchanged_results(course, assignment, submissions):
     for student, path in submissions:
         old = load_result(course, student, assignment.name)
         # (a missing notebook has the hash None: still missing is unchanged too)
-        if (old and old.get("material_sha256") == material
-                and old.get("sha256", "unknown") == file_sha256(path) and _final(old)):
+        if (old and old.material_sha256 == material and old.final
+                and old.sha256 == file_sha256(path)):
             fresh = stamp(assignment, student, path, material)
-            if old.get("timestamp") != fresh["timestamp"]:  # resubmitted the same bytes later
+            if old.timestamp != fresh["timestamp"]:  # resubmitted the same bytes later
                 _apply_stamp(old, fresh)
                 write_result(course, old)
             kept[student] = old
     return kept
 
 
-def _final(result):
-    return result.get("status") == "graded" or not str(result.get("reason", "")).startswith(_RETRY_REASONS)
-
-
 def _apply_stamp(result, fresh):
-    problems = [p for p in result.get("problems", []) if p not in result.get("submission_problems", [])]
-    result.update(fresh)
-    result["problems"] = fresh["submission_problems"] + problems
+    problems = [p for p in result.problems if p not in result.submission_problems]
+    for key, value in fresh.items():
+        setattr(result, key, value)
+    result.problems = fresh["submission_problems"] + problems
 
 
 def grade_batch(course, assignment, submissions, workers=None, limits=None, use_bwrap=None,
@@ -205,24 +199,24 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
                 message = result_queue.get(timeout=1)
             except queue.Empty:
                 for result in _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
-                    _apply_stamp(result, stamps[result["student"]])
-                    results[result["student"]] = result
+                    _apply_stamp(result, stamps[result.student])
+                    results[result.student] = result
                     if keep_results:
                         write_result(course, result)
-                    progress.advance(result["student"], _summary(result))
+                    progress.advance(result.student, _summary(result))
                 continue
             if "fatal" in message:
                 raise BrokenMaterial(message["fatal"])
             if "started" in message:
                 in_flight.setdefault(message["worker"], set()).add(message["started"])
                 continue
-            in_flight.get(message.get("worker"), set()).discard(message["result"]["student"])
-            result = message["result"]
-            _apply_stamp(result, stamps[result["student"]])
-            results[result["student"]] = result
+            result = Result.from_json(message["result"])
+            in_flight.get(message.get("worker"), set()).discard(result.student)
+            _apply_stamp(result, stamps[result.student])
+            results[result.student] = result
             if keep_results:
                 write_result(course, result)
-            progress.advance(result["student"], _summary(result))
+            progress.advance(result.student, _summary(result))
     finally:
         progress.close()
         job_queue.cancel_join_thread()  # jobs never taken (Ctrl-C) must not hold up exiting
@@ -273,21 +267,10 @@ def _replace_dead_workers(pool, in_flight, results, start_worker, assignment):
                                    f"{process.exitcode}); is the program started from a file "
                                    "(multiprocessing cannot re-import a script read from stdin)?")
         for student in sorted(students - set(results)):
-            lost.append(ungraded_result(assignment, student, f"the grading worker died "
-                                        f"(exit code {process.exitcode}); it will be retried"))
+            lost.append(not_graded(assignment, student, f"the grading worker died (exit code "
+                                   f"{process.exitcode}); it will be retried", retry=True))
         start_worker(index)
     return lost
-
-
-def ungraded_result(assignment, student, reason, notebook=""):
-    """A result that says why a submission was not graded, in the schema of graded ones."""
-    questions = assignment.autograded_questions
-    max_scores = {q: assignment.points(q) for q in questions}
-    return {"student": student, "assignment": assignment.name, "notebook": notebook,
-            "isolation": "", "status": "ungraded", "reason": reason, "problems": [],
-            "cells": {}, "tests": [], "scores": {q: 0.0 for q in questions},
-            "max_scores": max_scores, "total": 0.0, "max_total": sum(max_scores.values()),
-            "seconds": 0.0}
 
 
 def _cpus_to_pin(workers):
@@ -340,7 +323,7 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
             yield job
 
     def on_result(result):
-        result_queue.put({"worker": name, "result": result})
+        result_queue.put({"worker": name, "result": result.to_json()})
 
     try:
         HiddenSuite(assignment, zygote, jobs(), on_result, skip_unanswered=config["skip_unanswered"],
@@ -373,17 +356,15 @@ def _die_with_parent():
 
 def write_result(course, result):
     """autograded/<student>/<ps>/results.json, replaced atomically."""
-    folder = course.autograded_dir / result["student"] / result["assignment"]
+    folder = course.autograded_dir / result.student / result.assignment
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / "results.json.tmp"
-    # Compact: json's C encoder (indent= falls back to its Python one, three times slower);
-    # this runs in the batch's main process, beside the workers, once per submission.
-    temporary.write_text(json.dumps(result, separators=(",", ":"), default=str))
+    temporary.write_text(result.dumps())
     os.replace(temporary, folder / "results.json")
 
 
 def _summary(result):
-    if result["status"] != "graded":
-        return f"not graded: {result['reason']}"
-    problems = result.get("problems", [])
-    return f"{result['total']:g}/{result['max_total']:g}" + (f" ({'; '.join(problems)})" if problems else "")
+    if not result.graded:
+        return f"not graded: {result.reason}"
+    problems = result.problems
+    return f"{result.total:g}/{result.max_total:g}" + (f" ({'; '.join(problems)})" if problems else "")

@@ -29,14 +29,15 @@ from _pytest.outcomes import OutcomeException
 from _pytest.runner import runtestprotocol
 
 from coursegrade.content import hidden
+from coursegrade.core import results
 from coursegrade.core.errors import BrokenMaterial
+from coursegrade.core.results import Outcome, Status, TestResult
 from coursegrade.grading.forbidden import forbidden_calls_in, names_defined
 from coursegrade.grading.notebooks import NotebookError, read_submission
 from coursegrade.grading.sandbox import SandboxedRun, SandboxUnavailable, StudentError
 from coursegrade.grading.student import Student
 from coursegrade.grading.unanswered import MESSAGE as UNANSWERED_MESSAGE, unanswered_questions
 
-PASSED, FAILED, FORBIDDEN, UNANSWERED = "passed", "failed", "forbidden-call", "unanswered"
 _NOT_DIRECT = ("skip", "skipif", "xfail", "usefixtures")  # marks that need pytest's protocol
 
 
@@ -124,14 +125,12 @@ class HiddenSuite:
     def _read(self, job):
         """(result so far, the parsed notebook or None, seconds spent) for a job."""
         started = time.monotonic()
-        result = {"student": job["student"], "assignment": self.assignment.name,
-                  "notebook": job["path"], "isolation": self.zygote.isolation,
-                  "status": "graded", "reason": "", "problems": [], "cells": {}, "tests": []}
+        result = results.start(job["student"], self.assignment, job["path"], self.zygote.isolation)
         try:
             notebook = read_submission(Path(job["path"]), self.assignment)
-            result["problems"] = notebook.problems
+            result.problems = notebook.problems
         except NotebookError as error:
-            result.update(status="ungraded", reason=str(error))
+            result.status, result.reason = Status.UNGRADED, str(error)
             notebook = None
         return result, notebook, time.monotonic() - started
 
@@ -146,45 +145,42 @@ class HiddenSuite:
     def _grade(self, result, notebook, spent, items, tests):
         started = time.monotonic() - spent
         if notebook is None:
-            return _finish(result, self.assignment, started)
+            return result.finish(self.assignment, started)
         settled = self._settled_without_running(notebook)
         zygote = self._zygote_for(notebook)
         try:
             self._run_tests(result, notebook, settled, items, tests, zygote)
-            result["isolation"] = zygote.isolation  # known once the zygote has reported
+            result.isolation = zygote.isolation  # known once the zygote has reported
         except SandboxUnavailable as error:
-            result.update(status="ungraded", reason=f"the sandbox failed: {error}", tests=[])
-        return _finish(result, self.assignment, started)
+            result.status, result.reason, result.tests = Status.RETRY, f"the sandbox failed: {error}", []
+        return result.finish(self.assignment, started)
 
     def _settled_without_running(self, notebook):
         """question -> outcome of all its tests, for questions decided by reading the notebook:
         a forbidden call, or (with skip_unanswered) the starter code left as it was."""
-        settled = {question: {"outcome": FORBIDDEN, "message": "uses " + ", ".join(calls) +
+        settled = {question: {"outcome": Outcome.FORBIDDEN, "message": "uses " + ", ".join(calls) +
                               ", which does the work this question asks you to implement"}
                    for question, calls in self._forbidden(notebook).items()}
         if self.skip_unanswered:
             for question in unanswered_questions(notebook, self.assignment):
-                settled.setdefault(question, {"outcome": UNANSWERED, "message": UNANSWERED_MESSAGE})
+                settled.setdefault(question, {"outcome": Outcome.UNANSWERED, "message": UNANSWERED_MESSAGE})
         return settled
 
     def _run_tests(self, result, notebook, settled, items, tests, zygote):
         if all(test["question"] in settled for test in tests):  # nothing to run: no process
-            result["tests"] = [{**test, **settled[test["question"]], "detail": "", "seconds": 0.0,
-                                "earned": 0} for test in tests]
+            result.tests = [_test_result(test, settled[test["question"]]) for test in tests]
             return
         with SandboxedRun(zygote, notebook.cells) as run:
             self.current = Student(run)
             for index, (item, test) in enumerate(zip(items, tests)):
                 if test["question"] in settled:
-                    outcome = {**settled[test["question"]], "detail": "", "seconds": 0.0}
+                    outcome = settled[test["question"]]
                 elif test["direct"]:
                     outcome = self._call_directly(item)
                 else:
                     outcome = self._run_item(item, items[index + 1] if index + 1 < len(items) else None)
-                earned = test["points"] if outcome["outcome"] == PASSED else 0
-                result["tests"].append({k: v for k, v in test.items() if k != "direct"}
-                                       | outcome | {"earned": earned})
-            result["cells"] = run.cell_outcomes
+                result.tests.append(_test_result(test, outcome))
+            result.cells = run.cell_outcomes
         self.current = None
 
     def _call_directly(self, item):
@@ -195,14 +191,13 @@ class HiddenSuite:
         except SandboxUnavailable:
             raise
         except StudentError as error:
-            return {"outcome": error.kind, "message": error.message, "seconds": _since(started),
+            return {"outcome": Outcome(error.kind), "message": error.message, "seconds": _since(started),
                     "detail": _failure_detail(error)}
         except (Exception, OutcomeException) as error:  # a wrong value, or the test's own error
             # The assertion text may show expected values, so it stays in `detail`
             # (instructors only); students see the test's description.
-            return {"outcome": FAILED, "message": "", "seconds": _since(started),
-                    "detail": _failure_detail(error)}
-        return {"outcome": PASSED, "message": "", "detail": "", "seconds": _since(started)}
+            return {"outcome": Outcome.FAILED, "seconds": _since(started), "detail": _failure_detail(error)}
+        return {"outcome": Outcome.PASSED, "seconds": _since(started)}
 
     def _forbidden(self, notebook):
         defined = names_defined(source for _, source in notebook.cells)
@@ -219,18 +214,18 @@ class HiddenSuite:
         reports = runtestprotocol(item, log=False, nextitem=nextitem)
         seconds = round(time.monotonic() - started, 4)
         if all(r.passed for r in reports if r.when == "call") and not any(r.failed for r in reports):
-            return {"outcome": PASSED, "message": "", "detail": "", "seconds": seconds}
+            return {"outcome": Outcome.PASSED, "seconds": seconds}
         excinfo = self._excinfo.pop(item.nodeid, None)
         detail = next((str(r.longrepr)[-3000:] for r in reports if r.failed), "")
         if excinfo is not None and isinstance(excinfo.value, SandboxUnavailable):
             raise excinfo.value
         if excinfo is not None and isinstance(excinfo.value, StudentError):
             error = excinfo.value
-            return {"outcome": error.kind, "message": error.message, "detail": detail,
+            return {"outcome": Outcome(error.kind), "message": error.message, "detail": detail,
                     "seconds": seconds}
         # The student's values did not meet the check. The assertion text may show expected
         # values, so it stays in `detail` (instructors only); students see the description.
-        return {"outcome": FAILED, "message": "", "detail": detail, "seconds": seconds}
+        return {"outcome": Outcome.FAILED, "detail": detail, "seconds": seconds}
 
 
 def memoize_reference(assignment):
@@ -334,13 +329,8 @@ def _since(started):
     return round(time.monotonic() - started, 4)
 
 
-def _finish(result, assignment, started):
-    scores = {q: 0.0 for q in assignment.autograded_questions}
-    for test in result["tests"]:
-        scores[test["question"]] = scores.get(test["question"], 0.0) + test["earned"]
-    result["scores"] = scores
-    result["max_scores"] = {q: assignment.points(q) for q in assignment.autograded_questions}
-    result["total"] = sum(scores.values())
-    result["max_total"] = sum(result["max_scores"].values())
-    result["seconds"] = round(time.monotonic() - started, 3)
-    return result
+def _test_result(test, outcome):
+    """A TestResult from a test's description and how it ended ({"outcome", "message", ...})."""
+    return TestResult(test["test"], test["question"], test["points"], test["description"],
+                      earned=test["points"] if outcome["outcome"] is Outcome.PASSED else 0.0,
+                      **outcome)

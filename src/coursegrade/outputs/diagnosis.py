@@ -25,15 +25,13 @@ of the course on the machine), the key a hash of the grading material and the en
 once per version (`course validate` saves them too), reused by every batch.
 """
 import hashlib
-import io
 import json
 import os
 import re
-import sys
-import tempfile
 from pathlib import Path
 
-from coursegrade.content.variants import MUTANT, load_variants
+from coursegrade.content.variants import MUTANT
+from coursegrade.core.results import Outcome
 
 THRESHOLD = 0.75
 VERSION = 4  # of the cached signature format
@@ -41,7 +39,7 @@ MAX_HINTS = 3
 # The engine's parts that decide how a failure is reported (outcomes, messages, assertion text).
 _ENGINE_LAYERS = ("content", "grading", "inside")
 _ENGINE_FILES = ("outputs/diagnosis.py", "authoring/synthetic.py")
-_UNDIAGNOSED = ("passed", "forbidden-call", "unanswered")  # their message says it all
+_UNDIAGNOSED = (Outcome.PASSED, Outcome.FORBIDDEN, Outcome.UNANSWERED)  # their message says it all
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")     # object reprs differ from run to run
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Failed)\b")
 _LOCATION = re.compile(r"\(<[^>]*> line \d+, in [^)]*\)")  # where in the student's cell it raised
@@ -50,14 +48,14 @@ _LOCATION = re.compile(r"\(<[^>]*> line \d+, in [^)]*\)")  # where in the studen
 def failure_signature(result):
     """{question: {"test" (a wrong value) or "test!outcome": hash of how it failed}}."""
     signature = {}
-    for test in result.get("tests", []):
-        if test["outcome"] in _UNDIAGNOSED:
+    for test in result.tests:
+        if test.outcome in _UNDIAGNOSED:
             continue
-        if test["outcome"] == "failed":
-            item, how = test["test"], _hash(_failure_text(test.get("detail", "")))
+        if test.outcome is Outcome.FAILED:
+            item, how = test.test, _hash(_failure_text(test.detail))
         else:
-            item, how = f"{test['test']}!{test['outcome']}", _hash(_LOCATION.sub("", test.get("message", "")))
-        signature.setdefault(test["question"], {})[item] = how
+            item, how = f"{test.test}!{test.outcome}", _hash(_LOCATION.sub("", test.message))
+        signature.setdefault(test.question, {})[item] = how
     return signature
 
 
@@ -95,10 +93,10 @@ def signatures_key(assignment):
 
 def signatures_paths(course, assignment):
     """The course's own cache, then the machine's (shared by copies of the course, as tests
-    and CI make them; COURSE_MUTANT_CACHE or $XDG_CACHE_HOME/ml-course-autograder)."""
+    and CI make them; COURSE_MUTANT_CACHE or $XDG_CACHE_HOME/coursegrade)."""
     name = f"{assignment.name}-{signatures_key(assignment)}.json"
     shared = os.environ.get("COURSE_MUTANT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ml-course-autograder")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "coursegrade")
     return [course.autograded_dir / ".mutants" / name, Path(shared) / "mutants" / name]
 
 
@@ -139,46 +137,11 @@ def mutant_entries(variants, results_by_name):
     entries = []
     for variant in variants:
         result = results_by_name.get(variant.name)
-        if variant.kind != MUTANT or result is None or result.get("status") != "graded":
+        if variant.kind != MUTANT or result is None or not result.graded:
             continue
         entries.append({"name": variant.name, "target": variant.target, "hint": variant.hint,
                         "signature": failure_signature(result)})
     return entries
-
-
-def compute_signatures(assignment, workers=None, limits=None, use_bwrap=None, variants=None,
-                       progress=None):
-    """Grade the solution with each mutant written in (as `course validate` does) and return
-    their entries. `variants` defaults to every mutant of the assignment."""
-    from coursegrade.grading.batch import grade_batch
-    from coursegrade.authoring.synthetic import variant_notebook, write_batch
-    if variants is None:
-        variants = load_variants(assignment.material_dir)
-    mutants = [v for v in variants if v.kind == MUTANT]
-    if not mutants:
-        return []
-    notebooks = {f"mutant--{v.name}": variant_notebook(assignment, [v]) for v in mutants}
-    with tempfile.TemporaryDirectory(prefix=f"mutants-{assignment.name}-") as folder:
-        paths = write_batch(notebooks, Path(folder), assignment.name)
-        results = grade_batch(assignment.course, assignment, [(p.parent.parent.name, p) for p in paths],
-                              workers, limits, use_bwrap, out=progress or io.StringIO(),
-                              keep_results=False)
-    return mutant_entries(mutants, {r["student"].removeprefix("mutant--"): r for r in results})
-
-
-def ensure_signatures(course, assignment, workers=None, limits=None, use_bwrap=None, out=None):
-    """The cached signatures, computed and saved first if the material changed."""
-    cached = load_signatures(course, assignment)
-    if cached is not None:
-        return cached
-    if out is not None:
-        count = sum(v.kind == MUTANT for v in load_variants(assignment.material_dir))
-        print(f"diagnosis: grading the {count} known mistakes (mutants) of {assignment.name} once, "
-              "to recognise them in submissions (cached until the grading material changes)",
-              file=out, flush=True)
-    entries = compute_signatures(assignment, workers, limits, use_bwrap,
-                                 progress=sys.stderr if out is not None else None)
-    return save_signatures(course, assignment, entries)
 
 
 def diagnose(result, signatures):
@@ -186,12 +149,12 @@ def diagnose(result, signatures):
     questions where `result` fails like a known mistake: `exact` when it fails with the
     mistake's very values; `elsewhere` names the functions the mistakes are in when that is
     not the question's own (a wrong `softmax` also fails `cross_entropy_loss`)."""
-    if not signatures or result.get("status") != "graded":
+    if not signatures or not result.graded:
         return {}
     found = {}
     tests_of = {}
-    for test in result.get("tests", []):
-        tests_of.setdefault(test["question"], []).append(test["test"])
+    for test in result.tests:
+        tests_of.setdefault(test.question, []).append(test.test)
     for question, mine in failure_signature(result).items():
         ranked = []
         for mutant in signatures.get("mutants", []):

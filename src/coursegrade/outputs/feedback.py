@@ -53,8 +53,8 @@ def write_feedback(course, assignment, results, grades=None, signatures=None):
     grades = grades or {}
     paths = []
     for result in results:
-        html = render_feedback(course, assignment, result, grades.get(result["student"]), signatures)
-        path = feedback_path(course, result["student"], assignment.name)
+        html = render_feedback(course, assignment, result, grades.get(result.student), signatures)
+        path = feedback_path(course, result.student, assignment.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".html.tmp")
         temporary.write_text(html, encoding="utf-8")
@@ -73,18 +73,17 @@ def render_feedback(course, assignment, result, grade=None, signatures=None):
     unplaced = [q for q in questions if q["name"] not in placed]
     summary = _summary(assignment, result, grade, questions, written)
     return _template().render(
-        assignment=assignment, student=result["student"], result=result, summary=summary,
+        assignment=assignment, student=result.student, result=result, summary=summary,
         questions=questions, cells=cells, unplaced=unplaced, written=written,
-        problems=list(result.get("problems", [])), css=_css(),
+        problems=list(result.problems), css=_css(),
         generated=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
 
 
 def _question(assignment, name, result, diagnosis):
-    tests = [{k: t.get(k) for k in _SAFE_TEST_FIELDS} for t in result.get("tests", [])
-             if t.get("question") == name]
+    tests = [{k: getattr(t, k) for k in _SAFE_TEST_FIELDS} for t in result.tests_of(name)]
     for test in tests:
         test["words"] = OUTCOME_WORDS.get(test["outcome"], test["outcome"])
-    return {"name": name, "earned": float(result.get("scores", {}).get(name, 0.0)),
+    return {"name": name, "earned": float(result.scores.get(name, 0.0)),
             "max": assignment.points(name), "tests": tests,
             "passed": sum(t["outcome"] == "passed" for t in tests),
             "hints": (diagnosis or {}).get("hints", []), "exact": (diagnosis or {}).get("exact", False),
@@ -95,7 +94,7 @@ def _written(assignment, result, grade):
     """grade_id -> {max, score (None until graded by hand), comment} of written answers."""
     cells = (grade or {}).get("cells", {})
     comments = (grade or {}).get("comments", {})
-    manual = result.get("manual", {})
+    manual = result.gradebook.manual if result.gradebook else {}
     found = {}
     for cell in assignment.graded_cells:
         if cell.kind != "manual":
@@ -117,27 +116,28 @@ def _summary(assignment, result, grade, questions, written):
     written_max = sum(w["max"] for w in written.values())
     pending = [g for g, w in written.items() if w["score"] is None]
     written_score = sum(w["score"] or 0.0 for w in written.values())
-    penalty = float((grade or {}).get("late_penalty", result.get("late_penalty") or 0.0))
-    seconds_late = float((grade or {}).get("seconds_late", result.get("seconds_late") or 0.0))
+    view = result.gradebook
+    penalty = float((grade or {}).get("late_penalty", view.late_penalty if view else 0.0))
+    seconds_late = float((grade or {}).get("seconds_late", view.seconds_late if view else 0.0))
     total = auto + written_score - penalty
     return {"auto": auto, "auto_max": auto_max, "written": written_score, "written_max": written_max,
             "pending": pending, "penalty": penalty, "late": _duration(seconds_late) if seconds_late else "",
-            "duedate": result.get("duedate"), "timestamp": result.get("timestamp"),
+            "duedate": view.duedate if view else None, "timestamp": result.timestamp,
             "total": max(0.0, total), "max": auto_max + written_max,
-            "graded": result.get("status") == "graded", "reason": result.get("reason", "")}
+            "graded": result.graded, "reason": result.reason}
 
 
 def _cells(course, assignment, result, by_question, written):
     """The student's notebook as rendered cells, with each question's results placed at its
     public-checks cell (or after its answer cell when the checks cell was deleted)."""
-    if result.get("status") != "graded":
+    if not result.graded:
         return [], set()
     try:
-        notebook, _ = read_notebook(Path(result["notebook"]), assignment)
+        notebook, _ = read_notebook(Path(result.notebook), assignment)
     except (NotebookError, KeyError, OSError):
         return [], set()
     roles = source_cells(assignment)
-    raised = result.get("cells", {})
+    raised = result.cells
     rendered, placed, seen = [], set(), set()
     answer_positions = {}
     for index, cell in enumerate(notebook["cells"]):

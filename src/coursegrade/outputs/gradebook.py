@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from coursegrade.core.results import GradebookView
 from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
 from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells
 
@@ -95,50 +96,51 @@ def ensure_assignment(gradebook, assignment):
 
 
 def record(course, assignment, results, out=None):
-    """Record `results` (dicts as in results.json) in the gradebook. Each result gains the
-    gradebook's view (`duedate`, `seconds_late`, `late_penalty`, `manual`, `gradebook_score`)
-    and is written back to its results.json; the student's notebook (outputs dropped) is put
-    where the formgrader looks for it, autograded/<student>/<ps>/<ps>.ipynb."""
+    """Record `results` (core.results.Result) in the gradebook. Each result gains the
+    gradebook's view (`result.gradebook`: due date, lateness, penalty, manual grades) and is
+    written back to its results.json; the student's notebook (outputs dropped) is put where
+    the formgrader looks for it, autograded/<student>/<ps>/<ps>.ipynb. A result to retry (the
+    grader failed, not the submission) is not recorded: it is no score, not even a zero."""
     plugin = _late_plugin(course)
     recorded = []
     with open_gradebook(course) as gradebook:
         ensure_assignment(gradebook, assignment)
         for result in results:
-            if result.get("assignment", assignment.name) != assignment.name:
+            if result.assignment != assignment.name or not result.final:
                 continue
             _record_one(gradebook, course, assignment, result, plugin)
             _write_back(course, result)
             recorded.append(result)
     if out is not None:
-        late = [r for r in recorded if r.get("seconds_late")]
+        late = [r for r in recorded if r.gradebook.seconds_late]
         print(f"gradebook: {len(recorded)} submission(s) of {assignment.name} recorded in "
               f"{_display_url(db_url(course))}" + (f"; {len(late)} late" if late else ""), file=out)
         for result in late:
-            print(f"  late: {result['student']} submitted {result['seconds_late'] / 3600:.1f} h after "
-                  f"the due date, penalty {result['late_penalty']:g} point(s)", file=out)
+            print(f"  late: {result.student} submitted {result.gradebook.seconds_late / 3600:.1f} h "
+                  f"after the due date, penalty {result.gradebook.late_penalty:g} point(s)", file=out)
     return recorded
 
 
 def _record_one(gradebook, course, assignment, result, plugin):
     from nbgrader.api import MissingEntry
-    student = result["student"]
+    student = result.student
     gradebook.update_or_create_student(student)
-    submission_fields = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
+    submission_fields = {"timestamp": result.timestamp} if result.timestamp else {}
     submission = gradebook.update_or_create_submission(assignment.name, student, **submission_fields)
     notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
-    graded = result.get("status") == "graded"
-    changed = result.get("gradebook", {}).get("sha256") != result.get("sha256")
+    graded = result.graded
+    changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
     formgrader_copy = course.autograded_dir / student / assignment.name / f"{assignment.name}.ipynb"
-    if graded and (changed or "written_answers" not in result or not formgrader_copy.is_file()):
-        result["written_answers"] = _written_answers(course, assignment, result)
-    written = result.get("written_answers", {}) if graded else {}
+    if graded and (changed or result.written_answers is None or not formgrader_copy.is_file()):
+        result.written_answers = _written_answers(course, assignment, result)
+    written = (result.written_answers or {}) if graded else {}
     for cell in assignment.graded_cells:
         try:
             grade = gradebook.find_grade(cell.grade_id, assignment.name, assignment.name, student)
         except MissingEntry:  # a cell added to the gradebook after this submission was made
             grade = _add_grade(gradebook, notebook, cell.grade_id)
         if cell.kind == "autograded":
-            score = float(result.get("scores", {}).get(cell.grade_id, 0.0)) if graded else 0.0
+            score = float(result.scores.get(cell.grade_id, 0.0)) if graded else 0.0
             if grade.manual_score is None:
                 grade.needs_manual_grade = False
             elif grade.auto_score != score:
@@ -158,14 +160,14 @@ def _record_one(gradebook, course, assignment, result, plugin):
     submission = gradebook.find_submission(assignment.name, student)
     notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
     duedate = submission.duedate
-    result["duedate"] = duedate.isoformat(sep=" ") if duedate else None
-    result["seconds_late"] = float(submission.total_seconds_late or 0.0)
-    result["late_penalty"] = float(notebook.late_submission_penalty or 0.0)
-    result["manual"] = {g.name: g.manual_score for g in notebook.grades if g.manual_score is not None}
-    result["gradebook_score"] = float(submission.score or 0.0)
-    result["gradebook_max_score"] = float(submission.max_score or 0.0)
-    result["needs_manual_grade"] = bool(submission.needs_manual_grade)
-    result["gradebook"] = {"sha256": result.get("sha256"), "db_url": _display_url(db_url(course))}
+    result.gradebook = GradebookView(
+        sha256=result.sha256, db_url=_display_url(db_url(course)),
+        duedate=duedate.isoformat(sep=" ") if duedate else None,
+        seconds_late=float(submission.total_seconds_late or 0.0),
+        late_penalty=float(notebook.late_submission_penalty or 0.0),
+        manual={g.name: g.manual_score for g in notebook.grades if g.manual_score is not None},
+        score=float(submission.score or 0.0), max_score=float(submission.max_score or 0.0),
+        needs_manual_grade=bool(submission.needs_manual_grade))
 
 
 def _add_grade(gradebook, notebook, grade_id):
@@ -207,10 +209,10 @@ def _written_answers(course, assignment, result):
     """grade_id -> "answered" / "unanswered" for the written answers of a submission, and the
     formgrader's copy of the notebook written on the way."""
     try:
-        notebook, _ = read_notebook(Path(result["notebook"]), assignment)
+        notebook, _ = read_notebook(Path(result.notebook), assignment)
     except (NotebookError, KeyError, TypeError):
         return {}
-    _write_formgrader_copy(course, assignment, result["student"], notebook)
+    _write_formgrader_copy(course, assignment, result.student, notebook)
     stubs = _release_texts(assignment)
     found = {}
     for cell in notebook["cells"]:

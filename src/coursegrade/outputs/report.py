@@ -39,8 +39,8 @@ def write_report(course, assignment, results, signatures=None, path=None):
 
 
 def render_report(assignment, results, signatures=None):
-    results = sorted(results, key=lambda r: r["student"])
-    graded = [r for r in results if r.get("status") == "graded"]
+    results = sorted(results, key=lambda r: r.student)
+    graded = [r for r in results if r.graded]
     questions = assignment.autograded_questions
     stats = _statistics(assignment, results, graded)
     order = {q: i for i, q in enumerate(questions)}
@@ -63,8 +63,8 @@ def render_report(assignment, results, signatures=None):
 
 def _statistics(assignment, results, graded):
     max_total = sum(assignment.points(q) for q in assignment.autograded_questions)
-    totals = [r["total"] for r in graded]
-    seconds = [r.get("seconds", 0.0) for r in graded]
+    totals = [r.total for r in graded]
+    seconds = [r.seconds for r in graded]
     return {
         "submissions": len(results), "graded": len(graded), "ungraded": len(results) - len(graded),
         "max_total": max_total,
@@ -72,9 +72,9 @@ def _statistics(assignment, results, graded):
         "median": statistics.median(totals) if totals else 0.0,
         "stdev": statistics.pstdev(totals) if len(totals) > 1 else 0.0,
         "full": sum(t == max_total for t in totals), "zero": sum(t == 0 for t in totals),
-        "late": sum(1 for r in results if r.get("seconds_late")),
+        "late": sum(1 for r in results if r.gradebook and r.gradebook.seconds_late),
         "seconds_total": sum(seconds), "seconds_median": statistics.median(seconds) if seconds else 0.0,
-        "isolation": ", ".join(sorted({r.get("isolation") for r in graded if r.get("isolation")})) or "-",
+        "isolation": ", ".join(sorted({r.isolation for r in graded if r.isolation})) or "-",
     }
 
 
@@ -82,12 +82,12 @@ def _tests(graded):
     """Per hidden test, in suite order: pass rate and outcome counts (no detail, ever)."""
     found = {}
     for result in graded:
-        for test in result.get("tests", []):
-            key = (test["question"], test["test"])
-            entry = found.setdefault(key, {"question": test["question"], "test": test["test"],
-                                           "description": test.get("description", ""),
-                                           "points": test.get("points", 0), "outcomes": Counter()})
-            entry["outcomes"][test["outcome"]] += 1
+        for test in result.tests:
+            key = (test.question, test.test)
+            entry = found.setdefault(key, {"question": test.question, "test": test.test,
+                                           "description": test.description,
+                                           "points": test.points, "outcomes": Counter()})
+            entry["outcomes"][test.outcome] += 1
     for entry in found.values():
         runs = sum(entry["outcomes"].values())
         entry["runs"] = runs
@@ -100,7 +100,7 @@ def _per_question(assignment, graded, tests):
     rows = []
     for question in assignment.autograded_questions:
         points = assignment.points(question)
-        earned = [r.get("scores", {}).get(question, 0.0) for r in graded]
+        earned = [r.scores.get(question, 0.0) for r in graded]
         outcomes = Counter()
         for test in tests:
             if test["question"] == question:
@@ -122,7 +122,7 @@ def _mistakes(graded, signatures):
         for question, found in diagnose(result, signatures).items():
             for hint in found["hints"]:
                 counts[(question, hint)] += 1
-                who[(question, hint)].append(result["student"])
+                who[(question, hint)].append(result.student)
     return [{"question": q, "hint": h, "count": n, "students": who[(q, h)]}
             for (q, h), n in counts.most_common(COMMON_MISTAKES)]
 
@@ -131,42 +131,42 @@ def _flags(results):
     """Everything that is not simply a wrong answer, one row per student and kind."""
     rows = []
     for result in results:
-        student = result["student"]
-        if result.get("status") != "graded":
-            rows.append({"student": student, "kind": "not graded", "what": result.get("reason", "")})
+        student = result.student
+        if not result.graded:
+            rows.append({"student": student, "kind": "not graded", "what": result.reason})
         for outcome in FLAG_OUTCOMES:
-            hit = [t for t in result.get("tests", []) if t["outcome"] == outcome]
+            hit = [t for t in result.tests if t.outcome == outcome]
             if hit:
-                questions = ", ".join(dict.fromkeys(t["question"] for t in hit))
+                questions = ", ".join(dict.fromkeys(t.question for t in hit))
                 what = f"{len(hit)} check(s) in {questions}"
                 if outcome == "forbidden-call":
-                    what += ": " + "; ".join(dict.fromkeys(t.get("message", "") for t in hit))
+                    what += ": " + "; ".join(dict.fromkeys(t.message for t in hit))
                 rows.append({"student": student, "kind": outcome, "what": what})
-        raised = result.get("cells", {})
+        raised = result.cells
         if raised:
             rows.append({"student": student, "kind": "cells raised",
                          "what": "; ".join(f"{name}: {info.get('message', '')[:80]}"
                                            for name, info in list(raised.items())[:3])
                          + (f" (+{len(raised) - 3} more)" if len(raised) > 3 else "")})
-        for problem in result.get("problems", []):
+        for problem in result.problems:
             rows.append({"student": student, "kind": "notebook", "what": problem})
-        if result.get("seconds_late"):
-            hours = result["seconds_late"] / 3600
+        if result.gradebook and result.gradebook.seconds_late:
+            hours = result.gradebook.seconds_late / 3600
             rows.append({"student": student, "kind": "late",
-                         "what": f"{hours:.1f} h late; penalty {result.get('late_penalty') or 0:g}"})
+                         "what": f"{hours:.1f} h late; penalty {result.gradebook.late_penalty:g}"})
     order = {"not graded": 0, "crashed": 1, "memory": 2, "timeout": 3, "forbidden-call": 4,
              "late": 5, "notebook": 6, "cells raised": 7}
     return sorted(rows, key=lambda row: (order.get(row["kind"], 9), row["student"]))
 
 
 def _slowest(graded):
-    rows = sorted(graded, key=lambda r: -r.get("seconds", 0.0))[:SLOWEST]
+    rows = sorted(graded, key=lambda r: -r.seconds)[:SLOWEST]
     out = []
     for result in rows:
-        tests = sorted(result.get("tests", []), key=lambda t: -t.get("seconds", 0.0))
+        tests = sorted(result.tests, key=lambda t: -t.seconds)
         slow = tests[0] if tests else None
-        out.append({"student": result["student"], "seconds": result.get("seconds", 0.0),
-                    "slowest_test": f"{slow['question']}::{slow['test']} ({slow.get('seconds', 0):.2f} s)"
+        out.append({"student": result.student, "seconds": result.seconds,
+                    "slowest_test": f"{slow.question}::{slow.test} ({slow.seconds:.2f} s)"
                     if slow else ""})
     return out
 
@@ -193,7 +193,7 @@ def _png(figure):
 
 def _plot_distribution(assignment, graded):
     max_total = sum(assignment.points(q) for q in assignment.autograded_questions)
-    totals = [r["total"] for r in graded]
+    totals = [r.total for r in graded]
     figure, axes = _figure(7.5, 3.2)
     bins = min(20, max(5, int(max_total)))
     axes.hist(totals, bins=bins, range=(0, max_total), color="#0969da", edgecolor="white")
