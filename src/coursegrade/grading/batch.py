@@ -154,8 +154,9 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
     # Several workers: one warm sandbox makes each worker's zygote (imports paid once).
     # It starts first: its imports are the longest part of starting a batch.
-    mother = ZygoteMother(limits, use_bwrap, assignment.sandbox_preload,
-                          assignment.sandbox_warm_cells) if workers > 1 and mother_usable() else None
+    mother = ZygoteMother(limits, use_bwrap, assignment.sandbox_preload, assignment.sandbox_warm_cells,
+                          later=course.settings["Sandbox", "preload_later"]) \
+        if workers > 1 and mother_usable() else None
     if mother is not None:
         mother.start()  # closed below, or with this process (bubblewrap's --die-with-parent)
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]

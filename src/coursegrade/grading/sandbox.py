@@ -243,15 +243,18 @@ class ZygoteMother:
     Its zygotes share the sandbox's /tmp, so it is used only where Landlock confines each
     submission to its own folder there (`mother_usable`)."""
 
-    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=()):
+    def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=(),
+                 later=("torch",)):
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload, self.warm_cells = preload, list(warm_cells)
+        self.later = tuple(later)  # c.Sandbox.preload_later: imported after the first zygotes
         self.process = self.ctrl = self.scratch = None
 
     def start(self):
-        """Launch; torch is imported after the first zygotes are made (zygote.make_zygotes)."""
+        """Launch; the `later` modules (torch) are imported after the first zygotes are made
+        (zygote.make_zygotes)."""
         modules = self.preload.split(",")
-        later = [m for m in modules if m == "torch"]
+        later = [m for m in modules if m in self.later]
         now = ",".join(m for m in modules if m not in later)
         self.process, self.ctrl, self.scratch = _launch(now, self.warm_cells, self.use_bwrap,
                                                         mother=True, later=",".join(later))
@@ -437,8 +440,14 @@ class SandboxedRun:
         return self._request({"op": "getattr", "target": handle, "name": name},
                              self.limits.call_seconds)
 
-    def define(self, source):
-        return self._request({"op": "define", "source": source}, self.limits.call_seconds)
+    def operator(self, name, args):
+        """`operator.<name>(*args)` applied in the sandbox, to objects behind handles."""
+        return self._request({"op": "operator", "name": name, "args": list(args)},
+                             self.limits.call_seconds)
+
+    def define(self, source, notebook=False):
+        return self._request({"op": "define", "source": source, "notebook": notebook},
+                             self.limits.call_seconds)
 
 
 def _student_exception(error):

@@ -3,6 +3,19 @@
 ``student.softmax(z)`` sends `z` to the sandbox, calls the student's `softmax` there and returns
 the result as plain data. A SymPy answer comes back as text and is rebuilt here by a whitelist
 parser (`parse_expression`): never `sympify`, never `eval`.
+
+Objects of the student's classes never cross: they stay in the sandbox and come back as
+`RemoteObject`s, so a test reads naturally::
+
+    a, b = student.Value(2.0), student.Value(-3.0)
+    c = a * b + 2 * a          # each operator is applied in the sandbox (reflected ones too)
+    c.backward()               # a method call, in the sandbox
+    assert c.data == -2.0 and a.grad == -1.0   # attributes that are plain data come back as such
+
+Nothing of the student's object runs on the trusted side: `==` and `hash` are the handle's
+identity (a student's `__eq__` cannot say "equal" here), a RemoteObject has no truth value, and
+names starting with "_" are not looked up remotely (numpy's and pytest's probes for `__array__`
+and the like see a plain object).
 """
 import ast
 import functools
@@ -40,13 +53,14 @@ class Student:
         return self._run.has(name)
 
     def value(self, name):
-        """The plain-data value bound to `name` in the notebook."""
-        return self._run.get(name)
+        """The value bound to `name` in the notebook: plain data, or a RemoteObject."""
+        return _remote(self._run, self._run.get(name))
 
-    def function(self, source):
-        """A function defined in the sandbox from `source` (with `np` and `math` available),
-        as a handle to pass as an argument to the student's functions."""
-        return self._run.define(source)
+    def function(self, source, notebook=False):
+        """A function defined in the sandbox from `source` (with `np` and `math` available; with
+        `notebook`, the notebook's names too), as a RemoteObject to call or to pass as an
+        argument to the student's functions."""
+        return _remote(self._run, self._run.define(source, notebook))
 
     def global_random_state(self):
         """A fingerprint of the sandbox's global random states (numpy's legacy `np.random` and
@@ -71,7 +85,8 @@ class RemoteFunction:
         self._run, self.__name__ = run, name
 
     def __call__(self, *args, **kwargs):
-        return self._run.call(self.__name__, args, kwargs)
+        args, kwargs = _handles(self._run, args), _handles(self._run, kwargs)
+        return _remote(self._run, self._run.call(self.__name__, args, kwargs))
 
     def __repr__(self):
         return f"<student's {self.__name__}>"
@@ -139,3 +154,87 @@ def _build(node, symbols):
             and node.func.id in _FUNCTION_NAMES and not node.keywords):
         return getattr(sp, node.func.id)(*(_build(a, symbols) for a in node.args))
     raise ValueError(f"unsupported part of a formula: {ast.unparse(node)[:80]!r}")
+
+
+class RemoteObject:
+    """An object that lives in the sandbox (see the module's docstring)."""
+    __slots__ = ("_run", "_handle")
+
+    def __init__(self, run, handle):
+        object.__setattr__(self, "_run", run)
+        object.__setattr__(self, "_handle", handle)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _remote(self._run, self._run.getattr(self._handle, name))
+
+    def __setattr__(self, name, value):
+        raise TypeError("objects of the submission cannot be changed from a hidden test")
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = _handles(self._run, args), _handles(self._run, kwargs)
+        return _remote(self._run, self._run.call(self._handle, args, kwargs))
+
+    def __eq__(self, other):
+        return isinstance(other, RemoteObject) and other._handle.id == self._handle.id
+
+    def __hash__(self):
+        return hash(("remote", self._handle.id))
+
+    def __bool__(self):
+        raise TypeError(f"{self!r} has no truth value outside the sandbox: read a plain attribute")
+
+    def __iter__(self):
+        raise TypeError(f"{self!r} cannot be iterated outside the sandbox")
+
+    def __repr__(self):
+        return f"<sandbox object {self._handle.type_name}>"
+
+
+def _operator(name, reflected=False):
+    def apply(self, *other):
+        args = (self, *other)
+        if reflected:
+            args = args[::-1]
+        return _remote(self._run, self._run.operator(name, _handles(self._run, args)))
+    apply.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return apply
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"):
+    setattr(RemoteObject, f"__{_name}__", _operator(_name))
+    setattr(RemoteObject, f"__r{_name}__", _operator(_name, reflected=True))
+for _name in ("neg", "pos", "abs", "getitem"):
+    setattr(RemoteObject, f"__{_name}__", _operator(_name))
+
+
+def _remote(run, value):
+    """`value` from the sandbox, each Handle in it made a RemoteObject."""
+    if isinstance(value, Handle):
+        return RemoteObject(run, value)
+    if type(value) is list:
+        return [_remote(run, v) for v in value]
+    if type(value) is tuple:
+        return tuple(_remote(run, v) for v in value)
+    if type(value) is dict:
+        return {k: _remote(run, v) for k, v in value.items()}
+    return value
+
+
+def _handles(run, value):
+    """Arguments for the sandbox: RemoteObjects as their handles; a RemoteFunction (a name of the
+    notebook, `student.f`) as a handle on what the name is bound to."""
+    if isinstance(value, RemoteObject):
+        if value._run is not run:
+            raise ValueError("an object of another submission cannot be passed here")
+        return value._handle
+    if isinstance(value, RemoteFunction):
+        return run.get(value.__name__)
+    if type(value) is list:
+        return [_handles(run, v) for v in value]
+    if type(value) is tuple:
+        return tuple(_handles(run, v) for v in value)
+    if type(value) is dict:
+        return {k: _handles(run, v) for k, v in value.items()}
+    return value

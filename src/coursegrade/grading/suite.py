@@ -135,10 +135,12 @@ class HiddenSuite:
         return result, notebook, time.monotonic() - started
 
     def _zygote_for(self, notebook):
-        """The zygote without torch for a notebook that never mentions it, where there is one
-        (torch imported some other way still works, just slower)."""
+        """The zygote without the c.Sandbox.preload_later modules (torch) for a notebook that
+        never mentions them, where there is one (imported some other way they still work, just
+        slower)."""
+        later = self.assignment.course.settings["Sandbox", "preload_later"]
         if self.light_zygote is None or notebook is None or \
-                any("torch" in source for _, source in notebook.cells):
+                any(module in source for _, source in notebook.cells for module in later):
             return self.zygote
         return self.light_zygote
 
