@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench system-packages clean
+.PHONY: setup demo test test-fast bench system-packages clean
 
 setup: $(STAMP) system-packages
 
@@ -34,6 +34,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The fast tier only: each step on small fixtures, no sandbox (seconds).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m fast
 
 # Throughput against nbgrader autograde on the same files (prints figures; see bench/README.md).
 bench: setup

@@ -7,6 +7,15 @@ from coursegrade.core.course import Course
 from coursegrade.grading.sandbox import Limits, Zygote, bwrap_usable
 
 ROOT = Path(__file__).resolve().parents[1]
+# The fast tier (`make test-fast`): steps tested on their own, no sandbox, seconds in all.
+FAST_MODULES = {"test_steps.py", "test_wire.py", "test_expressions.py", "test_forbidden.py",
+                "test_layers.py", "test_results.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in FAST_MODULES:
+            item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture(scope="session")

@@ -220,13 +220,33 @@ def test_the_grading_machine_is_untouched(graded):
     assert np.allclose(1.0, 1.0) and not np.allclose(1.0, 2.0)
 
 
-def test_print_what_each_attack_got(graded, capsys):
-    """Not an assertion: the table README's security section is written from (pytest -s)."""
-    for name in sorted({**ATTACKS, **HARMLESS}):
+# What each attack gets, as README's security table says (the outcomes of its `expectation` tests).
+EXPECTED_OUTCOMES = {
+    "allocate-50-GB": {"memory"}, "fork-bomb": {"error"}, "gc-hunt-for-reference": {"failed"},
+    "infinite-loop": {"timeout"}, "kill-everything": {"error"}, "kill-the-zygote": {"error"},
+    "lying-__array__": {"failed"}, "lying-__eq__": {"failed"}, "lying-__float__": {"failed"},
+    "lying-__reduce__": {"failed"}, "monkeypatch-testing-helpers": {"failed"},
+    "network-connection": {"error"}, "numpy-object-array": {"error"}, "os-_exit": {"crashed"},
+    "patch-the-engine": {"failed"}, "print-1-GB": {"passed"},
+    "read-reference-absolute": {"error"}, "read-reference-relative": {"error"},
+    "read-source-notebook": {"error"}, "subprocess-that-outlives": {"error"}, "sys-exit-0": {"error"},
+    "thread-that-outlives-the-call": {"passed"}, "torch-tensor-subclass": {"failed"},
+    "warnings-and-stderr": {"passed"}, "write-10-GB-file": {"error"},
+}
+
+
+def test_each_attack_gets_what_readme_says(graded, capsys):
+    """Every attack ends as README's table says; `pytest -s` prints the table's rows."""
+    assert set(EXPECTED_OUTCOMES) == set(ATTACKS) | set(HARMLESS), "README's table and the attacks differ"
+    wrong = []
+    for name in sorted(EXPECTED_OUTCOMES):
         result = graded["results"][name]
         tests = [t for t in result.tests if t.question == "expectation"]
-        kinds = sorted({t.outcome for t in tests})
+        kinds = {str(t.outcome) for t in tests}
         message = next((t.message for t in tests if t.message), "")
-        print(f"| {name} | {result.scores['expectation']:g}/{result.max_scores['expectation']:g} "
-              f"| {', '.join(kinds)} | {message[:90]} |")
-    assert graded["results"]
+        with capsys.disabled():
+            print(f"| {name} | {result.scores['expectation']:g}/{result.max_scores['expectation']:g} "
+                  f"| {', '.join(sorted(kinds))} | {message[:90]} |")
+        if kinds != EXPECTED_OUTCOMES[name]:
+            wrong.append(f"{name}: {sorted(kinds)}, README says {sorted(EXPECTED_OUTCOMES[name])}")
+    assert not wrong, "\n".join(wrong)
