@@ -76,7 +76,7 @@ def retyped_answer_cell(assignment):
 def renamed_grade_id(assignment):
     notebook = solution_notebook(assignment)
     cell = notebook.cells[_cells_with_role(notebook, cells.Role.ANSWER)[3]]
-    cell.metadata["nbgrader"]["grade_id"] += "_v2"
+    cells.nbgrader_metadata(cell)["grade_id"] += "_v2"
     return _bytes(notebook)
 
 
