@@ -4,6 +4,7 @@ The release must hold no solution, no hidden test and no reference value; `find_
 the first two by markers and by looking for the source's solution lines in the release.
 """
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ CHECK_RUNNER = Path(__file__).resolve().parents[1] / "content" / "checking.py"
 
 def release(assignment):
     """Regenerate release/<ps>/ from source/<ps>/ with nbgrader; raise if it leaks."""
-    place_check_runner(assignment.source_notebook.parent)
+    place_check_files(assignment)
     _generate(assignment.course.root, assignment.name)
     leaks = find_leaks(assignment)
     if leaks:
@@ -35,16 +36,20 @@ def release(assignment):
                   if p.is_file())
 
 
-def place_check_runner(folder):
-    """The public check runner (`checking.py`, which each assignment's checks.py imports) as a
-    file of its own in `folder`, so that nbgrader copies it into the release and a copied course
-    folder keeps working. Rewritten only when the engine's differs."""
-    target = Path(folder) / "checking.py"
-    text = CHECK_RUNNER.read_bytes()
-    if target.is_symlink() or not target.is_file() or target.read_bytes() != text:
-        target.unlink(missing_ok=True)
-        target.write_bytes(text)
-    return target
+def place_check_files(assignment, folder=None):
+    """The public check runner (`checking.py`, which each assignment's checks.py imports) and
+    the questions' forbidden calls (`forbidden_calls.json`, which the runner refuses while a
+    question's checks run) as files of their own in the assignment's source folder (or
+    `folder`), so that nbgrader copies them into the release and a copied course folder keeps
+    working. Each is rewritten only when it differs."""
+    folder = Path(folder or assignment.source_notebook.parent)
+    forbidden = json.dumps(assignment.forbidden_calls, indent=1, sort_keys=True) + "\n"
+    for name, data in (("checking.py", CHECK_RUNNER.read_bytes()), ("forbidden_calls.json", forbidden.encode())):
+        target = folder / name
+        if target.is_symlink() or not target.is_file() or target.read_bytes() != data:
+            target.unlink(missing_ok=True)
+            target.write_bytes(data)
+    return folder
 
 
 def _generate(root, name):
@@ -66,7 +71,7 @@ def release_drift(assignment):
         root = Path(scratch)
         shutil.copytree(assignment.source_notebook.parent, root / "source" / assignment.name,
                         symlinks=True)
-        place_check_runner(root / "source" / assignment.name)
+        place_check_files(assignment, root / "source" / assignment.name)
         shutil.copy(assignment.course.root / "nbgrader_config.py", root)
         _generate(root, assignment.name)
         fresh = root / "release" / assignment.name
