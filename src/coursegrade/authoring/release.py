@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from coursegrade.core import cells
+
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME")
 
@@ -22,6 +24,7 @@ class ReleaseError(Exception):
     pass
 
 
+RUN_ALL_TAG = "raises-exception"  # JupyterLab's Run All goes on past a cell so tagged
 CHECK_RUNNER = Path(__file__).resolve().parents[1] / "content" / "checking.py"
 
 
@@ -61,6 +64,23 @@ def _generate(root, name):
     if done.returncode != 0:
         raise ReleaseError(f"nbgrader generate_assignment {name} failed:\n"
                            f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    _let_run_all_go_on(Path(root) / "release" / name / f"{name}.ipynb")
+
+
+def _let_run_all_go_on(path):
+    """Tag every code cell of the release but the public checks `raises-exception`: a stub
+    raises NotImplementedError (at the top level for an expression answer), and so do demos of
+    functions not written yet, and JupyterLab's Run All stops at the first cell that raises
+    unless it carries that tag. With it, a student's Run All reaches every question."""
+    if not path.is_file():
+        return
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cells.role(cell) is not cells.Role.CHECKS:
+            tags = cell.metadata.setdefault("tags", [])
+            if RUN_ALL_TAG not in tags:
+                tags.append(RUN_ALL_TAG)
+    nbformat.write(notebook, path)
 
 
 def release_drift(assignment):
