@@ -334,3 +334,15 @@ kdtree_mutant(
     ("        self.n_distance_evals = 0\n",
      "        self.points = self.points[np.argsort(self.points[:, 0], kind=\"stable\")]\n"
      "        self.n_distance_evals = 0\n", 1))
+
+kdtree_mutant(
+    "kdtree_crashes_when_k_exceeds_n",
+    "for k > N this fails (it fills k result slots from fewer than k points); the contract "
+    "returns the N points when k >= N",
+    ("        k = min(k, len(self.points))\n", "", 1),
+    ("        return (np.array([d for d, _ in found], dtype=float),\n"
+     "                np.array([i for _, i in found], dtype=np.int64))",
+     "        dists, idx = np.empty(k), np.empty(k, dtype=np.int64)\n"
+     "        for j in range(k):\n"
+     "            dists[j], idx[j] = found[j]\n"
+     "        return dists, idx", 1))
