@@ -17,6 +17,8 @@ crashes in the sandbox raises :class:`StudentError` here, and the engine records
 import numpy as np
 import pytest
 
+from coursegrade.core import trusted
+
 question = pytest.mark.question
 points = pytest.mark.points
 
@@ -121,17 +123,22 @@ def symbolically_equal(got, expected, symbols, points=20, seed=0):
     drawn positive) to 1e-9 ("numeric"). Two different analytic formulas agree at random points
     with probability zero, so this decides what `simplify(got - expected) == 0` would, without
     its cost (a tenth of a second to seconds per formula) and without its failures to decide.
-    Returns (equal, how)."""
+    Returns (equal, how). The comparison runs under c.Grading.trusted_work_seconds: a formula
+    that takes longer raises a StudentError ("too costly to check"), the test's outcome error."""
     # Many submissions give the same formula: judge each pair once per worker. SymPy
     # expressions hash and compare by structure, so they are their own keys.
     key = (got, expected, tuple(sorted(symbols)), points, seed)
     if key not in _symbolic_verdicts:
-        if got == expected:
-            _symbolic_verdicts[key] = (True, "symbolic")
-        else:
-            _symbolic_verdicts[key] = (_agree_at_random_points(got, expected, symbols, points, seed),
-                                       "numeric")
+        _symbolic_verdicts[key] = trusted.limited(
+            "your formula is too costly to check: comparing it with the expected one",
+            _verdict, got, expected, symbols, points, seed)
     return _symbolic_verdicts[key]
+
+
+def _verdict(got, expected, symbols, points, seed):
+    if got == expected:
+        return True, "symbolic"
+    return _agree_at_random_points(got, expected, symbols, points, seed), "numeric"
 
 
 def _agree_at_random_points(got, expected, symbols, points, seed):

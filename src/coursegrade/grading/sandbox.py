@@ -1,7 +1,10 @@
 """The trusted side of the sandbox: starts a zygote inside bubblewrap and runs submissions in
 children forked from it. Everything a child sends back is decoded by `wire` (plain data, no
 pickle); every way a child can misbehave ends as a `StudentError` with a kind and a message.
+Student code can write to its own end of the socket, so a reply is taken only for the call it
+answers (requests and replies carry ids) and any bytes at all end as that call's error.
 """
+import itertools
 import os
 import select
 import shutil
@@ -13,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from coursegrade.core import trusted
+from coursegrade.core.errors import StudentError
 from coursegrade.core.settings import Limits
 from coursegrade.inside import wire
 
@@ -21,12 +26,8 @@ SANDBOX_RUNTIME = "/sandbox/runtime"  # where INSIDE_DIR appears inside bubblewr
 MAX_MESSAGE = 1 << 28
 
 
-class StudentError(Exception):
-    """Student code did not return normally. `kind`: error, timeout, memory, crashed."""
-
-    def __init__(self, kind, message):
-        super().__init__(message)
-        self.kind, self.message = kind, message
+# (StudentError, from core/errors.py, is what every way a child can misbehave ends as.)
+_CALL_IDS = itertools.count(1)  # ids of requests to children, increasing, one per worker
 
 
 class SandboxUnavailable(RuntimeError):
@@ -407,24 +408,55 @@ class SandboxedRun:
             raise StudentError("timeout", "the submission used up its total time limit of "
                                f"{self.limits.submission_seconds:g} s")
         seconds = min(seconds, remaining)
+        call = message["id"] = next(_CALL_IDS)
         try:
             if seconds != self.timeout:  # (each settimeout is two system calls)
                 self.sock.settimeout(seconds)
                 self.timeout = seconds
             wire.send(self.sock, message)
-            reply = wire.receive(self.sock, MAX_MESSAGE)
+            reply = self._reply(call, time.monotonic() + seconds)
         except (TimeoutError, socket.timeout):
             raise self._child_died("timeout", f"did not finish within {seconds:g} s") from None
         except (EOFError, ConnectionError, BrokenPipeError):
             raise self._child_died("crashed", "the process running the code ended") from None
         except wire.WireError as error:
-            raise self._child_died("error", f"sent back something that is not plain data: "
-                                   f"{error}") from None
-        if type(reply) is not dict:
-            raise self._child_died("error", "sent back a malformed reply")
+            raise self._misbehaved(f"sent back something that is not plain data: {error}") from None
+        except StudentError:
+            raise  # this call failed (a frame that answers no call, too costly to read)
+        except Exception as error:  # nothing else can come of a reply; should it, the same
+            raise self._misbehaved("sent back something that is not plain data "
+                                   f"({type(error).__name__})") from None
         if "error" in reply:
             raise _student_exception(reply["error"])
         return reply.get("value")
+
+    def _misbehaved(self, message):
+        """The child sent what no child of ours sends: it ends (our SIGKILL, which is not
+        the student's crash), and the call fails with `message`."""
+        self._child_died("error", message)
+        self.last_failure = message
+        return StudentError("error", message)
+
+    def _reply(self, call, until):
+        """The reply to request `call`, due by `until` (monotonic). A frame that answers an
+        earlier request (one the submission's code wrote itself, or a reply that came after
+        its request had failed) is dropped; any other frame fails this request, and its own
+        reply is dropped when it comes: a forged frame costs only the call it lands in."""
+        while True:
+            frame = wire.read_frame(self.sock, MAX_MESSAGE)
+            reply = trusted.limited("reading what the submission's code sent back",
+                                    wire.unpack, frame)
+            answers = reply.get("id") if type(reply) is dict else None
+            if answers == call and type(answers) is int:
+                return reply
+            if type(answers) is not int or answers > call:
+                raise StudentError("error", "its code wrote to the grader's connection itself "
+                                   "(a message that answers no call made to it)")
+            left = until - time.monotonic()  # a stale reply: wait on for this one
+            if left <= 0:
+                raise TimeoutError
+            self.sock.settimeout(left)
+            self.timeout = left
 
     def call(self, target, args=(), kwargs=None):
         return self._request({"op": "call", "target": target, "args": list(args),
@@ -451,12 +483,25 @@ class SandboxedRun:
 
 
 def _student_exception(error):
+    try:
+        return _described(error)
+    except Exception:  # a forged error of values str() cannot take
+        return StudentError("error", "raised an exception")
+
+
+def _text(value, limit):
+    """`value` as at most `limit` characters that can be written as UTF-8 (a lone surrogate,
+    which JSON can carry, would stop feedback and the report from being written)."""
+    return str(value)[:limit].encode("utf-8", "replace").decode("utf-8")
+
+
+def _described(error):
     if type(error) is not dict:
         return StudentError("error", "raised an exception")
-    kind_name = str(error.get("type", "Exception"))[:100]
-    message = str(error.get("message", ""))[:2000]
+    kind_name = _text(error.get("type", "Exception"), 100)
+    message = _text(error.get("message", ""), 2000)
     where = error.get("where") if type(error.get("where")) is list else []
-    location = f" ({str(where[-1])[:200]})" if where else ""
+    location = f" ({_text(where[-1], 200)})" if where else ""
     memory = kind_name == "MemoryError" or "can't allocate memory" in message
     if kind_name == "an ungradable value":
         return StudentError("error", f"returned {kind_name}: {message}")

@@ -2,7 +2,11 @@
 
 ``student.softmax(z)`` sends `z` to the sandbox, calls the student's `softmax` there and returns
 the result as plain data. A SymPy answer comes back as text and is rebuilt here by a whitelist
-parser (`parse_expression`): never `sympify`, never `eval`.
+parser (`parse_expression`): never `sympify`, never `eval`. Rebuilding runs in the grading
+worker, so it is bounded: by size while building (numbers of at most about a thousand digits,
+exponents of at most 1000, no towers of exponentials) and by c.Grading.trusted_work_seconds of
+time (core/trusted.py); a formula over either is "too costly to check" and loses only the
+check that read it.
 
 Objects of the student's classes never cross: they stay in the sandbox and come back as
 `RemoteObject`s, so a test reads naturally::
@@ -19,12 +23,21 @@ and the like see a plain object).
 """
 import ast
 import functools
+import math
+import re
 
+from coursegrade.core import trusted
 from coursegrade.grading.sandbox import StudentError
 from coursegrade.inside.wire import ExpressionText, Handle
 
 MAX_EXPRESSION_CHARS = 20_000
 MAX_EXPRESSION_NODES = 5_000
+MAX_NUMBER_BITS = 3_322   # numbers a formula may hold or build: about a thousand digits
+MAX_EXPONENT = 1000       # of a number exponent (CPython's big-integer powers ignore signals)
+MAX_ARGUMENT = 1000       # numbers given to factorial and binomial
+MAX_GROWTH_DEPTH = 3      # exponents and exp/factorial/binomial arguments nested in one another
+_GROWING = frozenset({"exp", "factorial", "binomial"})
+_LONG_NUMBER = re.compile(r"\d{1001}")
 _FUNCTION_NAMES = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "Abs", "Max",
                    "Min", "sign", "Heaviside", "factorial", "binomial", "Rational", "KroneckerDelta")
 _OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
@@ -75,9 +88,10 @@ class Student:
         {"z0": {"real": True}, ...} - symbol names and their assumptions."""
         value = self._run.get(name)
         key = tuple(sorted((s, tuple(sorted(a.items()))) for s, a in symbols.items()))
-        if isinstance(value, (list, tuple)):
-            return [_expression_of(v, name, key) for v in value]
-        return _expression_of(value, name, key)
+        try:  # (the sandbox call above is under its own limits, not this one)
+            return trusted.limited("rebuilding it", _expressions_of, value, name, key)
+        except trusted.TooCostly as error:
+            raise _too_costly(name, error.message) from None
 
 
 class RemoteFunction:
@@ -92,13 +106,32 @@ class RemoteFunction:
         return f"<student's {self.__name__}>"
 
 
+class FormulaTooLarge(ValueError):
+    """A formula over the size limits: too costly to build on the trusted side."""
+
+
+def _too_costly(name, why):
+    return StudentError("error", f"your formula {name} is too costly to check: {why}; write it "
+                        "in a simpler form (as you would on paper)")
+
+
+def _expressions_of(value, name, symbols_key):
+    if isinstance(value, (list, tuple)):
+        return [_expression_of(v, name, symbols_key) for v in value]
+    return _expression_of(value, name, symbols_key)
+
+
 def _expression_of(value, name, symbols_key):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:
+            raise _too_costly(name, "it is a number of more than a thousand digits")
         return _sympy().nsimplify(value)
     if not isinstance(value, ExpressionText):
         kind = value.type_name if isinstance(value, Handle) else type(value).__name__
         raise StudentError("error", f"{name} should be a SymPy expression, but it is a {kind}")
     parsed = _parsed(str(value), symbols_key)
+    if isinstance(parsed, FormulaTooLarge):
+        raise _too_costly(name, str(parsed)) from None
     if isinstance(parsed, ValueError):
         raise StudentError("error", f"{name} could not be read as a formula: {parsed}") from None
     return parsed
@@ -117,22 +150,71 @@ def _parsed(text, symbols_key):
 
 def parse_expression(text, symbols):
     """Rebuild a SymPy expression from `text`, allowing only `symbols`, numbers, arithmetic
-    and a fixed list of functions. Raises ValueError with a readable reason otherwise."""
+    and a fixed list of functions. Raises ValueError with a readable reason otherwise
+    (FormulaTooLarge for a formula over the size limits), and nothing else."""
     if len(text) > MAX_EXPRESSION_CHARS:
-        raise ValueError("the expression is too long")
+        raise FormulaTooLarge(f"it is longer than {MAX_EXPRESSION_CHARS:,} characters")
+    if _LONG_NUMBER.search(text):
+        raise FormulaTooLarge("it holds a number of more than a thousand digits")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         raise ValueError(f"{text[:80]!r} is not a formula") from None
+    except (RecursionError, MemoryError):  # the parser's own limits on nesting
+        raise FormulaTooLarge("it is nested too deeply") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
-        raise ValueError("the expression is too large")
-    return _build(tree.body, symbols)
+        raise FormulaTooLarge(f"it has more than {MAX_EXPRESSION_NODES:,} parts")
+    try:
+        return _build(tree.body, symbols, 0)
+    except (ValueError, StudentError):
+        raise
+    except RecursionError:
+        raise FormulaTooLarge("it is nested too deeply") from None
+    except Exception as error:  # SymPy's own complaint about a legal-looking formula
+        raise ValueError(f"it could not be built ({type(error).__name__}: {str(error)[:120]})") from None
 
 
-def _build(node, symbols):
+def _bounded(value):
+    """`value`, or FormulaTooLarge if it is a number over MAX_NUMBER_BITS."""
+    if isinstance(value, _sympy().Rational) and (
+            abs(value.p).bit_length() > MAX_NUMBER_BITS or value.q.bit_length() > MAX_NUMBER_BITS):
+        raise FormulaTooLarge("it builds a number of more than a thousand digits")
+    return value
+
+
+def _magnitude(number):
+    """|number| as a float (inf when too large), or None when it has no finite size."""
+    try:
+        return abs(complex(number.evalf(15)))
+    except (TypeError, ValueError, OverflowError, AttributeError):
+        return None
+
+
+def _power(base, exponent):
+    """base ** exponent, unless that builds a number over the limits (before building it:
+    one big-integer power can take minutes and cannot be interrupted)."""
+    if exponent.is_number:
+        size = _magnitude(exponent)
+        if size is None or size > MAX_EXPONENT:
+            raise FormulaTooLarge("exponent too large")
+        if base.is_Rational and base not in (0, 1, -1):
+            bits = max(math.log2(abs(base.p)), math.log2(base.q))
+            if bits * size > MAX_NUMBER_BITS:
+                raise FormulaTooLarge("it builds a number of more than a thousand digits")
+    return _bounded(base ** exponent)
+
+
+def _build(node, symbols, growth):
     sp = _sympy()
+    if growth > MAX_GROWTH_DEPTH:
+        raise FormulaTooLarge("it nests exponentials (or factorials) more than "
+                              f"{MAX_GROWTH_DEPTH} deep")
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sp.Integer(node.value) if type(node.value) is int else sp.Float(node.value)
+        if type(node.value) is int:
+            if node.value.bit_length() > MAX_NUMBER_BITS:
+                raise FormulaTooLarge("it holds a number of more than a thousand digits")
+            return sp.Integer(node.value)
+        return sp.Float(node.value)
     if isinstance(node, ast.Name):
         if node.id in symbols:
             return symbols[node.id]
@@ -141,18 +223,23 @@ def _build(node, symbols):
         allowed = ", ".join(sorted(symbols))
         raise ValueError(f"unknown name {node.id!r} (use only the symbols {allowed})")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, symbols)
+        operand = _build(node.operand, symbols, growth)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_build(node.left, symbols), _build(node.right, symbols))
+        return _bounded(_OPERATORS[type(node.op)](_build(node.left, symbols, growth),
+                                                  _build(node.right, symbols, growth)))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        base, exponent = _build(node.left, symbols), _build(node.right, symbols)
-        if exponent.is_number and abs(exponent) > 1000:
-            raise ValueError("exponent too large")
-        return base ** exponent
+        return _power(_build(node.left, symbols, growth), _build(node.right, symbols, growth + 1))
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id in _FUNCTION_NAMES and not node.keywords):
-        return getattr(sp, node.func.id)(*(_build(a, symbols) for a in node.args))
+        name = node.func.id
+        inner = growth + 1 if name in _GROWING else growth
+        args = [_build(a, symbols, inner) for a in node.args]
+        if name in ("factorial", "binomial"):
+            for arg in args:
+                if arg.is_number and ((_magnitude(arg) or float("inf")) > MAX_ARGUMENT):
+                    raise FormulaTooLarge(f"{name} of a number larger than {MAX_ARGUMENT}")
+        return _bounded(getattr(sp, name)(*args))
     raise ValueError(f"unsupported part of a formula: {ast.unparse(node)[:80]!r}")
 
 

@@ -29,7 +29,7 @@ from _pytest.outcomes import OutcomeException
 from _pytest.runner import runtestprotocol
 
 from coursegrade.content import hidden
-from coursegrade.core import results
+from coursegrade.core import results, trusted
 from coursegrade.core.errors import BrokenMaterial
 from coursegrade.core.results import Outcome, Status, TestResult
 from coursegrade.grading.forbidden import forbidden_calls_in, names_defined
@@ -61,6 +61,7 @@ class HiddenSuite:
         _not_dumpable()
         memoize_reference(self.assignment)
         hidden.ORACLES["verify"] = self.verify_oracles
+        trusted.configure(self.assignment.course.settings["Grading", "trusted_work_seconds"])
         args = [str(self.assignment.hidden_dir), "-s", "-p", "no:cacheprovider", "-p", "no:stepwise",
                 "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging",
                 "--rootdir", str(self.assignment.material_dir)]

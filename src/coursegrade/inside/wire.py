@@ -15,7 +15,11 @@ uses a few tagged objects for what JSON lacks:
 
 This module is imported on both sides and inside the sandbox it may be tampered with, so the
 trusted side never relies on what the sandbox *encoded*: :func:`decode` validates every node
-and rebuilds values itself (arrays from raw bytes with a checked dtype and size).
+and rebuilds values itself (arrays from raw bytes with a checked dtype and size). Student code
+can also write to its end of the socket directly, so any bytes may arrive: whatever they are,
+:func:`receive` (and :func:`unpack`, :func:`decode`) raise only `WireError` for them, or
+`EOFError` when the peer has gone (the socket's own errors, timeouts included, are the
+socket's: OSError).
 """
 import json
 import struct
@@ -24,6 +28,8 @@ import numpy as np
 
 NUMERIC_KINDS = "biufc"
 MAX_DEPTH = 64
+MAX_DIMS = 32          # numpy allows 64; no plain answer has more than a handful
+MAX_ELEMENTS = 1 << 62  # of the nonzero dimensions' product: numpy's own bound (intp)
 _HEADER = struct.Struct("<I")
 _BUFLEN = struct.Struct("<Q")
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -41,7 +47,9 @@ class Handle:
     """An object that lives in the sandbox; only its id and type name cross the boundary."""
 
     def __init__(self, handle_id, type_name=""):
-        self.id, self.type_name = int(handle_id), str(type_name)[:200]
+        # (a lone surrogate in a class's name, which JSON carries, could not be written out)
+        name = str(type_name)[:200].encode("utf-8", "replace").decode("utf-8")
+        self.id, self.type_name = int(handle_id), name
 
     def __repr__(self):
         return f"<sandbox object {self.type_name} #{self.id}>"
@@ -105,8 +113,22 @@ def _encode_array(array, buffers, scalar):
 
 # ----------------------------------------------------------------------------------- decoding
 
-def decode(tree, buffers, depth=0):
-    """Rebuild a value from a tree and its buffers, validating everything."""
+def decode(tree, buffers):
+    """Rebuild a value from a tree and its buffers, validating everything. Raises WireError,
+    and only WireError, for a tree that is not one :func:`encode` makes."""
+    try:
+        return _decode(tree, buffers, 0)
+    except WireError:
+        raise
+    except RecursionError:
+        raise WireError("value nested too deeply") from None
+    except MemoryError:
+        raise WireError("value too large to rebuild") from None
+    except Exception as error:  # whatever numpy or the bit generators say of forged values
+        raise WireError(f"malformed value ({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _decode(tree, buffers, depth):
     kind = type(tree)
     if kind in _PLAIN:
         return tree
@@ -114,7 +136,7 @@ def decode(tree, buffers, depth=0):
         raise WireError("value nested too deeply")
     depth += 1
     if kind is list:
-        return [v if type(v) in _PLAIN else decode(v, buffers, depth) for v in tree]
+        return [v if type(v) in _PLAIN else _decode(v, buffers, depth) for v in tree]
     if kind is not dict or len(tree) == 0:
         raise WireError(f"unexpected node {kind.__name__}")
     if "$a" in tree:
@@ -126,27 +148,30 @@ def decode(tree, buffers, depth=0):
                 raise WireError("malformed dict entry")
             key, value = pair
             if type(key) not in _PLAIN:
-                key = decode(key, buffers, depth)
+                key = _decode(key, buffers, depth)
             if type(key) not in (str, int, float, bool):
                 raise WireError("dict keys must be str, int, float or bool")
-            out[key] = value if type(value) in _PLAIN else decode(value, buffers, depth)
+            out[key] = value if type(value) in _PLAIN else _decode(value, buffers, depth)
         return out
     if "$t" in tree:
-        return tuple(decode(_expect(tree["$t"], list), buffers, depth))
+        return tuple(_decode(_expect(tree["$t"], list), buffers, depth))
     if "$c" in tree:
         re_im = _expect(tree["$c"], list)
         if len(re_im) != 2 or not all(type(x) in (int, float) for x in re_im):
             raise WireError("malformed complex")
-        return complex(*re_im)
+        try:
+            return complex(*re_im)
+        except OverflowError:  # an integer too large for a float
+            raise WireError("malformed complex: a part is too large") from None
     if "$rng" in tree:
-        state = decode(tree["$rng"], buffers, depth)
+        state = _decode(tree["$rng"], buffers, depth)
         if type(state) is not dict or state.get("bit_generator") not in _BIT_GENERATORS:
             raise WireError("malformed random generator state")
         bit_generator = getattr(np.random, state["bit_generator"])()
         try:
             bit_generator.state = state
-        except (TypeError, ValueError, KeyError) as error:
-            raise WireError(f"malformed random generator state: {error}") from None
+        except Exception as error:  # TypeError, ValueError, KeyError, OverflowError, ...
+            raise WireError(f"malformed random generator state: {str(error)[:200]}") from None
         return np.random.Generator(bit_generator)
     if "$h" in tree:
         if type(tree["$h"]) is not int:
@@ -169,6 +194,8 @@ def _decode_array(tree, buffers):
         raise WireError("array refers to a missing buffer")
     if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("malformed array shape")
+    if len(shape) > MAX_DIMS:
+        raise WireError(f"array has more than {MAX_DIMS} dimensions")
     if type(tree.get("dtype")) is not str:
         raise WireError("malformed array dtype")
     try:
@@ -177,9 +204,12 @@ def _decode_array(tree, buffers):
         raise WireError("malformed array dtype") from None
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
         raise WireError(f"array dtype {dtype} is not a plain numeric dtype")
-    count = 1
+    count = nonzero = 1
     for n in shape:
         count *= n
+        nonzero *= n or 1
+        if nonzero > MAX_ELEMENTS:  # (a zero elsewhere would make the bytes match)
+            raise WireError("array shape too large")
     data = buffers[index]
     if count * dtype.itemsize != len(data):
         raise WireError("array size does not match its shape")
@@ -206,11 +236,23 @@ def send(sock, message, on_unknown=None):
 
 
 def receive(sock, max_bytes):
-    """Read one frame from `sock` and decode it. Raises EOFError when the peer has gone."""
+    """Read one frame from `sock` and decode it. Raises EOFError when the peer has gone,
+    WireError for anything that is not a frame of plain data (see the module's docstring)."""
+    return unpack(read_frame(sock, max_bytes))
+
+
+def read_frame(sock, max_bytes):
+    """The bytes of one frame from `sock`, its length prefix checked against `max_bytes`."""
     (frame_len,) = _BUFLEN.unpack(_read_exact(sock, _BUFLEN.size))
     if frame_len > max_bytes:
         raise WireError(f"message larger than the limit of {max_bytes} bytes")
-    frame = memoryview(_read_exact(sock, frame_len))
+    return memoryview(_read_exact(sock, frame_len))
+
+
+def unpack(frame):
+    """The message in the bytes of one frame (from :func:`read_frame`); only WireError for
+    anything malformed."""
+    frame_len = len(frame)
     if frame_len < _HEADER.size:
         raise WireError("malformed frame")
     (header_len,) = _HEADER.unpack(frame[:_HEADER.size])
@@ -219,7 +261,7 @@ def receive(sock, max_bytes):
         raise WireError("malformed frame")
     try:
         header = _DECODER.decode(str(frame[_HEADER.size:at], "utf-8"))
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, MemoryError):  # (invalid UTF-8 is a ValueError too)
         raise WireError("message header is not valid JSON") from None
     if type(header) is not dict or type(header.get("n")) is not int or not 0 <= header["n"] < 10**6:
         raise WireError("malformed message header")

@@ -415,19 +415,24 @@ class Child:
         self.namespace = main.__dict__
 
     def serve(self):
+        """Answer each request with a reply carrying the request's "id": the trusted side
+        takes a reply only for the call it is waiting on (student code can write frames to
+        this socket too: SandboxedRun._reply)."""
         while True:
             try:
                 request = wire.receive(self.sock, MAX_MESSAGE)
             except (EOFError, OSError):
                 return
+            call = request.get("id") if type(request) is dict else None
             try:
-                reply = {"value": self.handle(request)}
+                reply = {"id": call, "value": self.handle(request)}
             except BaseException as error:  # a student's SystemExit is an error, not our exit
-                reply = {"error": describe(error)}
+                reply = {"id": call, "error": describe(error)}
             try:
                 payload = wire.pack(reply, self.to_plain)
             except BaseException as error:
-                payload = wire.pack({"error": dict(describe(error), type="an ungradable value")})
+                payload = wire.pack({"id": call,
+                                     "error": dict(describe(error), type="an ungradable value")})
             self.sock.sendall(payload)
 
     def handle(self, request):
