@@ -9,6 +9,7 @@ local variable `grad`, are fine).
 """
 import ast
 import functools
+import re
 
 
 def forbidden_calls_in(source, forbidden, defined_names=frozenset()):
@@ -22,6 +23,10 @@ def _forbidden_calls(source, forbidden, defined_names):
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return ()
+    except (RecursionError, MemoryError):  # nested deeper than our parser goes (code that
+        # raised the recursion limit in an earlier cell may still run it): any mention counts
+        return tuple(sorted(d for d in forbidden
+                            if re.search(rf"\b{re.escape(d.rsplit('.', 1)[-1])}\b", source)))
     by_last = {}
     for dotted in forbidden:
         by_last.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
@@ -65,7 +70,7 @@ def names_defined(sources):
 def _top_level_names(source):
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return frozenset()
     names = set()
     for node in tree.body:

@@ -26,6 +26,7 @@ OUTPUTS_WORTH_MENTIONING = 1 << 20  # bytes of outputs above which the student i
 # Files that students upload by mistake, recognised by their first bytes.
 _MAGIC = {b"PK\x03\x04": "a zip archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
           b"\xff\xd8\xff": "a JPEG image", b"\x1f\x8b": "a gzip archive"}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")  # JSON's escape of half a pair
 _CHECK_CALL = re.compile(r"^\s*(from checks import checks?|check\(.*\)|checks\.run_all\(\))\s*(#.*)?$")
 
 
@@ -42,16 +43,41 @@ class SubmittedNotebook:
 
 
 def read_submission(path, assignment):
-    """The submission at `path`, ready to grade. Raises NotebookError if it cannot be."""
+    """The submission at `path`, ready to grade. Raises NotebookError if it cannot be, and
+    nothing else: the file is hostile data, and whatever in it trips the reader (a value of a
+    type no notebook has, a limit of the JSON or Python parsers) leaves that one submission
+    ungraded, with the reason, never the batch."""
     notebook, problems = read_notebook(path, assignment)
-    submitted = parse_cells(notebook, assignment)
+    try:
+        submitted = parse_cells(notebook, assignment)
+    except NotebookError:
+        raise
+    except Exception as error:
+        raise _unreadable(path.name, error) from None
     submitted.problems[:0] = problems
     return submitted
 
 
+def _unreadable(name, error):
+    """The NotebookError for an exception the reader did not foresee (see read_submission)."""
+    if isinstance(error, RecursionError):
+        return NotebookError(f"{name} is nested too deeply to be a notebook")
+    return NotebookError(f"{name} is not a readable notebook ({type(error).__name__}: "
+                         f"{str(error)[:200]}); open it in JupyterLab, save, and submit again")
+
+
 def read_notebook(path, assignment):
-    """(notebook as a JSON dict without outputs, problems) or NotebookError, for the file at
-    `path`."""
+    """(notebook as a JSON dict without outputs, problems) or NotebookError (and nothing
+    else), for the file at `path`."""
+    try:
+        return _read_notebook(path, assignment)
+    except NotebookError:
+        raise
+    except Exception as error:
+        raise _unreadable(path.name, error) from None
+
+
+def _read_notebook(path, assignment):
     name = path.name
     limit = max_notebook_bytes(assignment.course)
     try:
@@ -85,8 +111,17 @@ def read_notebook(path, assignment):
             f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); it was probably cut off or edited outside Jupyter. Open it in "
             "JupyterLab, save, and submit again.") from None
-    except RecursionError:
+    except ValueError:  # not JSON's syntax but Python's limit: an integer of 4,300+ digits
+        raise NotebookError(f"{name} is not a readable notebook: it holds a number too long to "
+                            "read (more than 4,300 digits), which no notebook saved by Jupyter "
+                            "has") from None
+    except (RecursionError, MemoryError):
         raise NotebookError(f"{name} is nested too deeply to be a notebook") from None
+    if _SURROGATE_ESCAPE.search(text):
+        data, replaced = _without_lone_surrogates(data)
+        if replaced:
+            problems.append(f"{name} holds text that is not valid Unicode (a lone surrogate "
+                            "character); it was replaced by '?'")
     notebook = _as_notebook(data, name)
     outputs = _drop_outputs(notebook)
     if outputs > OUTPUTS_WORTH_MENTIONING:
@@ -113,11 +148,28 @@ def _decode(raw, name):
             "notebook from JupyterLab, which always writes UTF-8."]
 
 
+def _without_lone_surrogates(data):
+    """(`data` with each lone surrogate, which JSON's \\ud800 escapes can make and no UTF-8 file
+    of feedback or report can hold, replaced by '?'; whether there was one)."""
+    text = json.dumps(data, ensure_ascii=False)
+    fixed = text.encode("utf-8", "replace").decode("utf-8")
+    return (json.loads(fixed), True) if fixed != text else (data, False)
+
+
 def _as_notebook(data, name):
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookError(f"{name} is JSON but not a notebook (it has no cells)")
     notebook = data
-    if data.get("nbformat", 4) != 4:
+    version = data.get("nbformat", 4)
+    if type(version) is float and version.is_integer() and abs(version) < 100:
+        version = int(version)  # 4.0: not what Jupyter writes, but meant the same
+    if type(version) is not int:
+        raise NotebookError(f"{name} is not a readable notebook: its format version (nbformat) "
+                            f"is {str(version)[:40]!r}, not a whole number")
+    if not 1 <= version <= 4:
+        raise NotebookError(f"{name} is not a readable notebook: its format version (nbformat) "
+                            f"is {str(version)[:40]}, not one of Jupyter's (1 to 4)")
+    if version != 4:
         try:
             import nbformat
             notebook = nbformat.convert(nbformat.from_dict(data), 4)
@@ -133,10 +185,20 @@ def _drop_outputs(notebook):
     dropped = 0
     for cell in notebook["cells"]:
         if isinstance(cell, dict) and cell.get("outputs"):
-            dropped += sum(len(json.dumps(o)) if not isinstance(o, str) else len(o)
-                           for o in cell["outputs"])
+            outputs = cell["outputs"]
+            dropped += sum(map(_size, outputs)) if isinstance(outputs, list) else _size(outputs)
             cell["outputs"] = []
     return dropped
+
+
+def _size(output):
+    """Roughly how many bytes an output held (0 for one too deep to measure)."""
+    if isinstance(output, str):
+        return len(output)
+    try:
+        return len(json.dumps(output))
+    except (ValueError, TypeError, RecursionError):
+        return 0
 
 
 def parse_cells(notebook, assignment):
@@ -152,6 +214,9 @@ def parse_cells(notebook, assignment):
     for index, cell in enumerate(notebook.get("cells", [])):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             problems.append(f"cell {index + 1} is malformed and was skipped")
+            continue
+        if not _is_source(cell.get("source", "")):
+            problems.append(f"cell {index + 1} is malformed (its source is not text) and was skipped")
             continue
         text = source_text(cell.get("source", ""))
         grade_id = cell_grade_id(cell)
@@ -188,6 +253,11 @@ def parse_cells(notebook, assignment):
         if known.role is Role.ANSWER and grade_id not in answers and loose:
             answers[grade_id] = loose
     return SubmittedNotebook(cells, answers, problems, written)
+
+
+def _is_source(source):
+    """Text as nbformat stores it: a string, or a list of strings."""
+    return isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))
 
 
 def _missing_and_renamed(source, seen, unknown, assignment):

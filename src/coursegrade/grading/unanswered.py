@@ -70,6 +70,8 @@ def _bindings(source):
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
+    except (RecursionError, MemoryError):  # too deep for a static reading: assume the worst
+        return frozenset(), True
     names, dynamic = set(), False
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
