@@ -10,6 +10,7 @@ grading material. `unchanged_results` finds the submissions whose stored result 
 hashes unchanged, so a rerun grades only new or changed submissions (`course grade --force`
 regrades all).
 """
+import errno
 import gc
 import hashlib
 import json
@@ -21,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from coursegrade.core.errors import BrokenMaterial
+from coursegrade.core.errors import BrokenMaterial, ResultsUnwritable
 from coursegrade.core.results import Result, not_graded
 from coursegrade.grading.progress import Progress
 from coursegrade.grading.sandbox import ZygoteMother, bwrap_usable, mother_usable
@@ -356,12 +357,33 @@ def _die_with_parent():
 
 
 def write_result(course, result):
-    """autograded/<student>/<ps>/results.json, replaced atomically."""
+    """autograded/<student>/<ps>/results.json, replaced atomically: the file is either the old
+    one or the new one, never half of one, and no temporary file stays behind. Raises
+    ResultsUnwritable (a one-line reason) when it cannot be written."""
     folder = course.autograded_dir / result.student / result.assignment
-    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "results.json"
     temporary = folder / "results.json.tmp"
-    temporary.write_text(result.dumps())
-    os.replace(temporary, folder / "results.json")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(result.dumps())
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise ResultsUnwritable(_unwritable(path, error)) from None
+
+
+_WHY_UNWRITABLE = {errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                   errno.EPERM: "permission denied", errno.ENOSPC: "the disk is full",
+                   errno.EDQUOT: "the disk quota is used up", errno.EFBIG: "the file-size limit is reached"}
+
+
+def _unwritable(path, error):
+    why = _WHY_UNWRITABLE.get(error.errno) or error.strerror or str(error)
+    return (f"cannot write {path}: {why}. Grading stopped; every result written before is kept. "
+            "Make autograded/ writable (or free space) and run the same command again.")
 
 
 def _summary(result):

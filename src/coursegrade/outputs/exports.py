@@ -13,10 +13,17 @@ formgrader and late penalties are in them:
   `c.Exports.canvas_columns[PS]` (e.g. "ps1 (123456)", the exact header of an existing Canvas
   assignment) or the assignment's name, which makes Canvas create a new assignment.
   Its score is nbgrader's: raw score minus late penalty.
+
+A submission not graded yet (its results.json has the status "retry": a grading worker died,
+the sandbox failed) has no score, so neither file shows one for it, not even a zero, until
+it is graded: its score cells are empty. In nbgrader's CSV that is nbgrader's own way of
+writing a missing value; in Canvas's, an empty cell leaves the grade in Canvas unchanged.
+(Students who never submitted keep nbgrader's convention, a 0.)
 """
 import csv
 import logging
 
+from coursegrade.grading.batch import load_results
 from coursegrade.outputs.gradebook import grades, open_gradebook
 
 log = logging.getLogger("course.exports")
@@ -30,7 +37,27 @@ def export_nbgrader_csv(course, assignment_name, path=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_gradebook(course) as gradebook:
         CsvExportPlugin(to=str(path), assignment=[assignment_name], log=log).export(gradebook)
+    waiting = not_graded_yet(course, assignment_name)
+    if waiting:
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join(_without_score(line, waiting) for line in lines))
     return path
+
+
+def not_graded_yet(course, assignment_name):
+    """The students whose submission is still to be graded (status "retry")."""
+    return {s for s, r in load_results(course, assignment_name).items() if not r.final}
+
+
+def _without_score(line, students):
+    """A row of nbgrader's CSV (plain `,`-joined: names may hold commas, but the student id
+    is the fourth field and the scores the last four) with raw_score, late penalty and score
+    emptied if it is one of `students`'."""
+    fields = line.split(",", 4)
+    if len(fields) < 5 or fields[3] not in students:
+        return line
+    head, raw, penalty, score, max_score = line.rsplit(",", 4)
+    return ",".join([head, "", "", "", max_score])
 
 
 def export_canvas_csv(course, assignment_name, path=None):
@@ -39,6 +66,7 @@ def export_canvas_csv(course, assignment_name, path=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     column = course.settings["Exports", "canvas_columns"].get(assignment_name, assignment_name)
     submissions = grades(course, assignment_name)
+    waiting = not_graded_yet(course, assignment_name)
     with open_gradebook(course) as gradebook:
         students = [(s.id, s.first_name, s.last_name, s.lms_user_id) for s in gradebook.students]
         try:
@@ -53,7 +81,8 @@ def export_canvas_csv(course, assignment_name, path=None):
             submission = submissions.get(student_id)
             score = max(0.0, submission["score"] - submission["late_penalty"]) if submission else 0.0
             name = f"{last}, {first}" if last and first else (last or first or student_id)
-            writer.writerow([name, lms_id or "", "", student_id, "", f"{score:g}"])
+            shown = "" if student_id in waiting else f"{score:g}"  # empty: Canvas keeps its grade
+            writer.writerow([name, lms_id or "", "", student_id, "", shown])
     return path
 
 

@@ -248,8 +248,12 @@ def _write_formgrader_copy(course, assignment, student, notebook):
         seen.add(cell.get("id") if isinstance(cell, dict) else None)
     try:
         nbformat.write(nbformat.from_dict(notebook), str(temporary))
-    except Exception as error:  # a notebook too malformed for nbformat to write back
+    except Exception as error:  # a notebook too malformed for nbformat to write back, a full disk
         log.warning("no formgrader copy for %s: %s", student, error)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
         return
     os.replace(temporary, folder / f"{assignment.name}.ipynb")
 

@@ -133,7 +133,9 @@ def _flags(results):
     for result in results:
         student = result.student
         if not result.graded:
-            rows.append({"student": student, "kind": "not graded", "what": result.reason})
+            what = result.reason if result.final else (
+                f"{result.reason} (no score, not even 0: graded again by the next `course grade`)")
+            rows.append({"student": student, "kind": "not graded", "what": what})
         for outcome in FLAG_OUTCOMES:
             hit = [t for t in result.tests if t.outcome == outcome]
             if hit:
