@@ -25,7 +25,9 @@ from pathlib import Path
 from coursegrade.core.errors import BrokenMaterial, ResultsUnwritable
 from coursegrade.core.results import Result, not_graded
 from coursegrade.grading.progress import Progress
-from coursegrade.grading.sandbox import ZygoteMother, bwrap_usable, mother_usable
+from coursegrade.grading import cgroups, scratch
+from coursegrade.grading.sandbox import (ZygoteMother, bwrap_mode, bwrap_usable, isolation_warnings,
+                                         mother_usable, set_bwrap_mode)
 
 def find_submissions(submitted_dir, assignment_name):
     """[(student, notebook path)] in nbgrader's layout submitted/<student>/<ps>/<ps>.ipynb.
@@ -153,21 +155,31 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
     _idle_deaths[0] = 0
     use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
+    # What a run killed with `kill -9` left (its workers normally remove it as they die).
+    scratch.clean_leftovers()
+    cgroups.clean_dead_runs()
+    for warning in isolation_warnings(use_bwrap):
+        print(f"WARNING: {warning}.", file=out, flush=True)
     # Several workers: one warm sandbox makes each worker's zygote (imports paid once).
     # It starts first: its imports are the longest part of starting a batch.
     mother = ZygoteMother(limits, use_bwrap, assignment.sandbox_preload, assignment.sandbox_warm_cells,
-                          later=course.settings["Sandbox", "preload_later"]) \
+                          later=course.settings["Sandbox", "preload_later"], zygotes=2 * workers) \
         if workers > 1 and mother_usable() else None
     if mother is not None:
         mother.start()  # closed below, or with this process (bubblewrap's --die-with-parent)
     jobs = [{"student": s, "path": str(p)} for s, p in submissions]
     context = _worker_context(assignment)
+    scratch.run_folder()
     job_queue, result_queue = context.Queue(), context.Queue()
     for job in jobs:
         job_queue.put(job)
     config = {"root": str(course.root), "assignment": assignment.name, "limits": limits,
               "use_bwrap": use_bwrap, "skip_unanswered": skip_unanswered,
-              "verify_oracles": verify_oracles}
+              "verify_oracles": verify_oracles,
+              # what the workers remove if this process is killed (_die_with_parent)
+              "bwrap_mode": bwrap_mode() if use_bwrap else None,
+              "batch_pid": os.getpid(), "run_folders": scratch.folders(),
+              "cgroup_run": cgroups.run_name()}
     pool = {}
 
     cpus = _cpus_to_pin(workers)
@@ -232,6 +244,24 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
 
 
 _idle_deaths = [0]
+_LEFTOVERS_VARIABLE = "COURSEGRADE_RUN_LEFTOVERS"
+
+
+def _remove_leftovers(leftovers):
+    for folder in leftovers.get("folders", []):
+        scratch.remove(folder)
+    if leftovers.get("cgroup_run"):
+        cgroups.remove_run(leftovers["cgroup_run"])
+
+
+# In the fork server (which imports this module first thing, with the variable set): remove
+# the batch process's run when the server ends, which is after that process and its workers.
+if os.environ.get(_LEFTOVERS_VARIABLE):
+    import atexit
+    try:
+        atexit.register(_remove_leftovers, json.loads(os.environ.pop(_LEFTOVERS_VARIABLE)))
+    except ValueError:
+        pass
 # What every grading worker imports, loaded once by the fork server (about a second of CPU
 # per worker otherwise), with what numpy and SymPy import only on first use: numpy.random,
 # the tensor module (SymPy's first sum of terms) and the code printer (lambdify), 50 ms more.
@@ -248,9 +278,30 @@ def _worker_context(assignment):
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
+    # The fork server's socket goes in the run's folder, which the workers remove should
+    # this process be killed (multiprocessing's own folder would be left behind).
+    try:
+        process_config = multiprocessing.current_process()._config
+        if process_config.get("tempdir") is None:
+            process_config["tempdir"] = scratch.socket_folder()
+    except (AttributeError, OSError):
+        pass
     assignment.package  # the course folder on sys.path, which the fork server inherits
     reference = f"{assignment.package_name}.reference"
     context.set_forkserver_preload(_WORKER_IMPORTS + [reference])  # (once the server runs: no effect)
+    # The fork server outlives this process by as long as a worker does, and ends normally
+    # (at its "alive" pipe's end): then it removes this process's run (_LEFTOVERS), even
+    # after a `kill -9` that found no worker alive. Told by the environment it starts with.
+    scratch.run_folder()
+    os.environ[_LEFTOVERS_VARIABLE] = json.dumps({"folders": scratch.folders(),
+                                                  "cgroup_run": cgroups.run_name()})
+    try:
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
+    except (ImportError, AttributeError, OSError):
+        pass
+    finally:
+        os.environ.pop(_LEFTOVERS_VARIABLE, None)
     return context
 
 
@@ -296,7 +347,10 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
 
     import warnings
     warnings.simplefilter("ignore")  # references' own warnings are not news to instructors
-    _die_with_parent()
+    scratch.use(config["run_folders"])  # the batch's folders, not a run of the worker's own
+    cgroups.use_run(config["cgroup_run"])
+    set_bwrap_mode(config["bwrap_mode"])
+    _die_with_parent(config["batch_pid"], config["run_folders"], config["cgroup_run"])
     if cpu is not None:  # before the zygote starts: a zygote of its own inherits it
         try:
             os.sched_setaffinity(0, {cpu})
@@ -338,10 +392,17 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
             light.close()
 
 
-def _die_with_parent():
-    """A worker must not outlive the batch: if the parent is killed (even by SIGKILL, which it
-    cannot handle), the kernel kills the worker, and with it its sandbox."""
+def _die_with_parent(batch_pid=None, run_folders=(), cgroup_run=None):
+    """A worker must not outlive the batch. Its parent is the fork server, not the batch's
+    process, and the fork server lives as long as any worker does (each holds its "alive"
+    pipe): so a worker watches the batch's process itself (a pidfd: woken the moment it
+    ends, even by SIGKILL) and then removes what the batch leaves on the host (the run's
+    folder, with the fork server's socket; the run's cgroups) and exits, which ends its own
+    sandboxes (bubblewrap's --die-with-parent, the zygote's parent-death signal) and, once
+    every worker is gone, the fork server. Should the fork server die first, the kernel
+    kills the worker (PR_SET_PDEATHSIG)."""
     parent = os.getppid()
+    batch_pid = parent if batch_pid is None else batch_pid
     try:
         import ctypes
         import signal
@@ -349,11 +410,38 @@ def _die_with_parent():
     except (OSError, AttributeError):
         pass
 
-    def watch():  # where prctl is unavailable, and for a parent that died before the call
-        while os.getppid() == parent:
-            time.sleep(0.5)
+    def gone():
+        for folder in run_folders:
+            scratch.remove(folder)
+        if cgroup_run:
+            cgroups.remove_run(cgroup_run)
         os._exit(1)
-    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+    def watch():
+        try:
+            import select
+            pidfd = os.pidfd_open(batch_pid)
+        except (AttributeError, OSError):  # (no pidfds, or it is gone already)
+            pidfd = None
+            if not _alive(batch_pid):
+                gone()
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+            gone()
+        while os.getppid() == parent and _alive(batch_pid):
+            time.sleep(0.2)
+        gone()
+    threading.Thread(target=watch, daemon=True, name="watch-batch").start()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def write_result(course, result):

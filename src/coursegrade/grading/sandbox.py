@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from coursegrade.core import trusted
+from coursegrade.grading import cgroups, scratch as scratches
 from coursegrade.core.errors import StudentError
 from coursegrade.core.settings import Limits
 from coursegrade.inside import wire
@@ -41,28 +42,92 @@ _bwrap_checked = None
 
 def bwrap_usable():
     """Whether bubblewrap can create the namespaces we need on this machine (checked once)."""
+    return _bwrap_mode() is not None
+
+
+def _bwrap_mode():
+    """How bubblewrap runs here, found once by trying the strongest way first: {"user": the
+    (uid, gid) the sandbox drops to (the grader runs as root) or None, "tmpfs": whether /tmp
+    is a size-limited tmpfs (bubblewrap 0.7+) rather than a scratch folder on disk}; None
+    where it cannot run at all."""
     global _bwrap_checked
     if _bwrap_checked is None:
         path = shutil.which("bwrap")
         _bwrap_checked = False
-        if path and sys.platform.startswith("linux"):
+        user = sandbox_user()
+        candidates = ([{"user": user, "tmpfs": True}] if user else []) + [
+            {"user": None, "tmpfs": True}, {"user": None, "tmpfs": False}]
+        for mode in candidates if path and sys.platform.startswith("linux") else []:
+            scratch = None if mode["tmpfs"] else scratches.new_folder("probe-")
             try:
-                with tempfile.TemporaryDirectory() as scratch:
-                    probe = subprocess.run(_bwrap_argv(path, scratch) + ["/bin/true"],
-                                           capture_output=True, timeout=20)
-                _bwrap_checked = probe.returncode == 0
+                probe = subprocess.run(_bwrap_argv(path, scratch, 1 << 20, mode) + _probe_command(mode),
+                                       capture_output=True, timeout=20)
             except (OSError, subprocess.TimeoutExpired):
-                pass
-    return _bwrap_checked
+                continue
+            finally:
+                if scratch is not None:
+                    shutil.rmtree(scratch, ignore_errors=True)
+            if probe.returncode == 0:
+                _bwrap_checked = mode
+                break
+    return _bwrap_checked or None
 
 
-def _bwrap_argv(bwrap, scratch="/tmp"):
-    """No network, no IPC, own PIDs; the OS and Python read-only; a private /tmp on disk (the
-    `scratch` folder: a tmpfs would let a submission fill RAM); everything else read-only;
-    the sandbox runtime; nothing else of the course (no autograder/, source/, gradebook)."""
-    argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--bind", scratch, "/tmp", "--chdir", "/tmp",
-            "--hostname", "sandbox"]
+def bwrap_mode():
+    """What `_bwrap_mode` found, to hand to another process (a grading worker)."""
+    return _bwrap_mode()
+
+
+def set_bwrap_mode(mode):
+    """Take what another process found (so a worker does not probe again)."""
+    global _bwrap_checked
+    if mode is not None:
+        _bwrap_checked = dict(mode, user=tuple(mode["user"]) if mode.get("user") else None)
+
+
+def _probe_command(mode):
+    if not mode["user"]:
+        return ["/bin/true"]
+    uid, gid = mode["user"]  # the sandbox must be able to drop to it and write its /tmp
+    return [sys.executable, "-I", "-S", "-c",
+            f"import os; os.setgroups([]); os.setresgid({gid}, {gid}, {gid}); "
+            f"os.setresuid({uid}, {uid}, {uid}); open('/tmp/probe', 'w').close()"]
+
+
+def sandbox_user():
+    """(uid, gid) that sandboxes run as where the grader is root ("nobody"), else None:
+    RLIMIT_NPROC never applies to root, and root's capabilities are best not had at all."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        import pwd
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid
+    except (ImportError, KeyError):
+        return 65534, 65534
+
+
+def _bwrap_argv(bwrap, scratch=None, tmp_bytes=1 << 28, mode=None):
+    """No network, no IPC, own PIDs; the OS and Python read-only; a private /tmp: a tmpfs of
+    `tmp_bytes` (counted as memory by the cgroups of whoever writes it, and each zygote has a
+    /tmp of its own in it, zygote.make_private) or, with an old bubblewrap, the `scratch`
+    folder on disk; everything else read-only; the sandbox runtime; nothing else of the course
+    (no autograder/, source/, gradebook). Where the grader is root, bubblewrap runs without a
+    user namespace and keeps only CAP_SETUID and CAP_SETGID, for zygote.py to drop to
+    mode["user"] before anything else (--demote)."""
+    mode = mode or _bwrap_mode() or {"user": None, "tmpfs": False}
+    if mode["user"]:
+        argv = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
+                "--cap-add", "CAP_SETGID"]
+    else:
+        argv = [bwrap, "--unshare-all", "--cap-drop", "ALL"]
+    argv += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+    if mode["tmpfs"]:
+        argv += ["--perms", "1777", "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp"]
+    else:
+        argv += ["--bind", scratch, "/tmp"]
+    argv += ["--chdir", "/tmp", "--hostname", "sandbox"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             argv += ["--symlink", os.readlink(top), top]
@@ -71,10 +136,66 @@ def _bwrap_argv(bwrap, scratch="/tmp"):
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
         if os.path.exists(etc):
             argv += ["--ro-bind", etc, etc]
-    for tree in _python_trees():
-        argv += ["--ro-bind", tree, tree]
-    argv += ["--ro-bind", str(INSIDE_DIR), SANDBOX_RUNTIME]
+    binds = [(tree, tree) for tree in _python_trees()] + [(str(INSIDE_DIR), SANDBOX_RUNTIME)]
+    # The folders above each mount point, readable by all (made by root, bubblewrap would
+    # copy modes such as /root's 0700, which the dropped uid could not pass).
+    parents = {}
+    for _, target in binds:
+        parent = os.path.dirname(target)
+        while parent not in ("/", "") and not parent.startswith(("/usr", "/bin", "/lib", "/sbin")):
+            parents[parent] = None
+            parent = os.path.dirname(parent)
+    for parent in sorted(parents, key=len):
+        argv += ["--perms", "0755", "--dir", parent]
+    for source, target in binds:
+        argv += ["--ro-bind", source, target]
     return argv + ["--remount-ro", "/dev", "--remount-ro", "/"]
+
+
+def _open_to_others(path):
+    """Whether a user without privileges (the sandbox's, without bubblewrap) can reach and
+    read `path`: every folder above it searchable by others, itself readable by others."""
+    path = os.path.realpath(path)
+    try:
+        parent = os.path.dirname(path)
+        while parent not in ("/", ""):
+            if not os.stat(parent).st_mode & 0o001:
+                return False
+            parent = os.path.dirname(parent)
+        return bool(os.stat(path).st_mode & 0o004)
+    except OSError:
+        return False
+
+
+def _user_without_bwrap():
+    """The uid the zygote drops to without bubblewrap: sandbox_user(), if it can read Python
+    and the runtime where they are (no mounts to move them); else None (it stays root)."""
+    user = sandbox_user()
+    if user is None:
+        return None
+    import sysconfig
+    needed = [sys.executable, str(INSIDE_DIR / "zygote.py"), os.path.dirname(os.__file__)]
+    needed += [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    return user if all(_open_to_others(p) for p in needed) else None
+
+
+def isolation_warnings(use_bwrap):
+    """What this machine cannot give the sandbox, in words (the batch prints them)."""
+    from coursegrade.inside import landlock
+    warnings = []
+    missing_cgroups = cgroups.why_not()
+    if missing_cgroups:
+        warnings.append(f"no cgroups ({missing_cgroups}): shared memory and tmpfs pages are not "
+                        "counted against a submission's memory, nor its threads against a "
+                        "limit of its own")
+    if landlock.abi_version() < 6:
+        warnings.append("this kernel's Landlock cannot scope signals and abstract sockets "
+                        "(Linux 6.12+); seccomp alone refuses them")
+    user = (_bwrap_mode() or {}).get("user") if use_bwrap else _user_without_bwrap()
+    if os.geteuid() == 0 and not user:
+        warnings.append("submissions run as root (no unprivileged uid could run Python here): "
+                        "the process limit (RLIMIT_NPROC) does not apply to them")
+    return warnings
 
 
 def _python_trees():
@@ -107,15 +228,22 @@ class Zygote:
         self.asked_mother = 1 if channel is not None and requested else 0
         self.requested = requested
         self.starts = 0
-        self.scratch = None
+        self.scratch = self.slot = None
 
     @property
     def isolation(self):
+        info = self.info or {}
         layers = ["bubblewrap" if self.use_bwrap else "rlimits only (no bubblewrap)"]
-        if (self.info or {}).get("seccomp"):
+        if info.get("seccomp"):
             layers.append("seccomp")
-        if (self.info or {}).get("landlock"):
-            layers.append("landlock")
+        if info.get("landlock"):
+            layers.append("landlock (scoped)" if info.get("landlock_scoped") else "landlock")
+        if info.get("cgroup"):
+            layers.append("cgroup")
+        if info.get("private_tmp") is True:
+            layers.append("own /tmp")
+        if info.get("uid", 0) != 0:
+            layers.append("unprivileged")
         return " + ".join(layers)
 
     def start(self):
@@ -134,8 +262,10 @@ class Zygote:
                 return self
             except OSError:
                 self._forget_mother()
+        self.slot = _slot_for(self.limits)
         self.process, self.ctrl, self.scratch = _launch(self.preload, self.warm_cells,
-                                                        self.use_bwrap, mother=False)
+                                                        self.use_bwrap, mother=False,
+                                                        limits=self.limits, slot=self.slot)
         return self
 
     def wait_ready(self):
@@ -245,11 +375,16 @@ class ZygoteMother:
     submission to its own folder there (`mother_usable`)."""
 
     def __init__(self, limits=None, use_bwrap=None, preload="numpy,sympy,torch,warmup", warm_cells=(),
-                 later=("torch",)):
+                 later=("torch",), zygotes=None):
+        self.limits = limits or Limits()
         self.use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
         self.preload, self.warm_cells = preload, list(warm_cells)
         self.later = tuple(later)  # c.Sandbox.preload_later: imported after the first zygotes
-        self.process = self.ctrl = self.scratch = None
+        # how many zygotes at once (for the size of the sandbox's own /tmp, which holds the
+        # submissions' folders only where a zygote cannot have a /tmp of its own)
+        self.zygotes = zygotes or 2 * (os.cpu_count() or 1)
+        self.process = self.ctrl = self.scratch = self.slot = None
+        self.slots = []  # one cgroup per channel (its zygotes' children join it)
 
     def start(self):
         """Launch; the `later` modules (torch) are imported after the first zygotes are made
@@ -258,17 +393,31 @@ class ZygoteMother:
         later = [m for m in modules if m in self.later]
         now = ",".join(m for m in modules if m not in later)
         self.process, self.ctrl, self.scratch = _launch(now, self.warm_cells, self.use_bwrap,
-                                                        mother=True, later=",".join(later))
+                                                        mother=True, later=",".join(later),
+                                                        limits=self.limits, tmp_copies=self.zygotes)
         return self
 
     def channel(self, request=None, cpu=None):
         """A socket for one worker's `Zygote(channel=...)`; the mother serves it once ready.
-        With `request` (full: True or False), a zygote (on `cpu`) is asked for at once."""
+        With `request` (full: True or False), a zygote (on `cpu`) is asked for at once. The
+        channel brings a cgroup of its own (where there are cgroups), for its zygotes'
+        children."""
         ours, theirs = socket.socketpair()
+        slot = _slot_for(self.limits)
+        fds = []
         try:
-            socket.send_fds(self.ctrl, [b"C"], [ours.fileno()])
+            if slot is not None:
+                self.slots.append(slot)
+                try:
+                    fds = slot.fds()
+                except OSError:
+                    fds = []
+            roles = "".join(role for role, _ in fds)
+            socket.send_fds(self.ctrl, [b"C" + roles.encode()], [ours.fileno()] + [fd for _, fd in fds])
         finally:
             ours.close()
+            for _, fd in fds:
+                os.close(fd)
         if request is not None:
             wire.send(theirs, {"op": "zygote", "full": bool(request), "cpu": cpu})
         return theirs
@@ -295,6 +444,24 @@ def _shut_down(sandbox):
     if sandbox.scratch is not None:
         shutil.rmtree(sandbox.scratch, ignore_errors=True)
         sandbox.scratch = None
+    for slot in [sandbox.slot] + getattr(sandbox, "slots", []):
+        if slot is not None:
+            slot.remove()  # (its tasks died with the sandbox)
+    sandbox.slot = None
+    if hasattr(sandbox, "slots"):
+        sandbox.slots = []
+
+
+# What a submission's cgroup allows beyond its own limits, until its zygote has set the
+# limit to what it may add to the zygote's own memory (zygote._tighten_memory).
+_SLOT_MARGIN = 512 << 20
+
+
+def _slot_for(limits):
+    """A cgroup for one zygote's children (cgroups.Slot), or None without cgroups."""
+    child = limits.for_child()
+    return cgroups.slot(child["memory_bytes"] + child.get("disk_bytes", 0) + _SLOT_MARGIN,
+                        child["processes"])
 
 
 def mother_usable():
@@ -303,14 +470,26 @@ def mother_usable():
     return landlock.abi_version() >= 1
 
 
-def _launch(preload, warm_cells, use_bwrap, mother, later=""):
+def _launch(preload, warm_cells, use_bwrap, mother, later="", limits=None, slot=None,
+            tmp_copies=1):
     """Start zygote.py (in bubblewrap where it can run) and send it the cells to warm up
-    with: (process, control socket, scratch folder)."""
+    with: (process, control socket, scratch folder or None). Where the grader is root the
+    sandbox runs as an unprivileged uid; `slot` (a cgroups.Slot) is handed to the zygote for
+    its children. A scratch folder on the host (in the run's folder, scratch.py) is made only
+    where the sandbox has no tmpfs of its own: without bubblewrap, or with an old one."""
     ours, theirs = socket.socketpair()
     python = sys.executable
-    scratch = tempfile.mkdtemp(prefix="sandbox-scratch-")
+    disk = (limits or Limits()).for_child().get("disk_bytes", 0)
+    mode = _bwrap_mode() if use_bwrap else None
+    scratch = None
+    if not (mode and mode["tmpfs"]):
+        scratch = scratches.new_folder("sandbox-")
+    user = mode["user"] if mode else (_user_without_bwrap() if not use_bwrap else None)
+    if user and scratch is not None and not _open_to_others(tempfile.gettempdir()):
+        user = None  # it could not reach its scratch folder
     if use_bwrap:
-        argv = _bwrap_argv(shutil.which("bwrap"), scratch) + [
+        tmp_bytes = disk * max(1, tmp_copies) + (1 << 20)
+        argv = _bwrap_argv(shutil.which("bwrap"), scratch, tmp_bytes, mode) + [
             python, "-I", f"{SANDBOX_RUNTIME}/zygote.py"]
         # kill(-1) cleans a zygote's PID namespace only when nothing else lives in it
         argv += ["--mother", "--later", later] if mother else ["--own-pid-namespace"]
@@ -318,14 +497,31 @@ def _launch(preload, warm_cells, use_bwrap, mother, later=""):
     else:
         argv = [python, "-I", str(INSIDE_DIR / "zygote.py")] + (["--mother", "--later", later] if mother else [])
         cwd = scratch
-    argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", preload]
+    if user:
+        argv += ["--demote", f"{user[0]}:{user[1]}"]
+        if scratch is not None:  # the sandbox's uid writes there (if it has no /tmp of its own)
+            os.chmod(scratches.run_folder(), 0o711)
+            os.chown(scratch, *user)
+    fds = []
+    try:
+        fds = slot.fds() if slot is not None else []
+    except OSError:
+        fds = []
+    if fds:
+        argv += ["--cgroup", ",".join(f"{role}{fd}" for role, fd in fds)]
+    argv += ["--ctrl-fd", str(theirs.fileno()), "--preload", preload, "--disk-bytes", str(disk)]
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
            "TMPDIR": "/tmp" if use_bwrap else scratch,
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1"}
-    process = subprocess.Popen(argv, pass_fds=[theirs.fileno()], env=env, cwd=cwd,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        process = subprocess.Popen(argv, pass_fds=[theirs.fileno()] + [fd for _, fd in fds],
+                                   env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+    finally:
+        for _, fd in fds:
+            os.close(fd)
     theirs.close()
     try:  # read by the zygote once its imports are done
         ours.settimeout(30)
@@ -526,6 +722,8 @@ def _classify_death(kind, message, status):
         return "crashed", "killed the sandbox it was running in"
     if status.get("status") != "signal":
         return kind, message
+    if status.get("memory") is True:  # the kernel's OOM killer, in the submission's cgroup
+        return "memory", "used more memory than its limit (counting shared memory and files in its /tmp)"
     sig = status.get("signal")
     if sig in _SIGNAL_MEANINGS:
         return _SIGNAL_MEANINGS[sig]

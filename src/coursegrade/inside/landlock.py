@@ -5,7 +5,10 @@ Each submission's process keeps read access to what Python needs (the OS and Pyt
 directories) and read-write access to its own working directory, and loses everything else:
 other submissions' working directories, the scratch folder they share, and (where bubblewrap
 cannot run) the course itself. The kernel's Landlock ABI version decides which rights can be
-restricted; newer rights are simply not handled on older kernels.
+restricted; newer rights are simply not handled on older kernels. From ABI 6 (Linux 6.12) a
+restricted process is also *scoped*: it can neither signal a process outside its own domain
+nor connect to an abstract Unix socket made outside it (each submission restricts itself, so
+each is its own domain).
 """
 import ctypes
 import os
@@ -23,6 +26,10 @@ READ = EXECUTE | READ_FILE | READ_DIR
 # Every file-system right of each ABI version (1: 13 rights; 2: refer; 3: truncate; 5: ioctl).
 _RIGHTS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1,
                   5: (1 << 16) - 1}
+FILE_RIGHTS = _FILE_ONLY_RIGHTS
+# ABI 6: LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+_SCOPED_ABI = 6
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -50,21 +57,34 @@ class Readable:
     for its version) by a process that forks many children which each add their own
     writable folder and restrict themselves: a tenth of the work per child."""
 
-    def __init__(self, paths):
+    def __init__(self, paths, files=()):
+        """Read (and execute) under `paths`; read and write the existing `files` (device
+        files such as /dev/null), nothing beneath them."""
         self.version = abi_version()
         self.handled = _RIGHTS_BY_ABI.get(self.version, _RIGHTS_BY_ABI[5])
-        self.attr = struct.pack("<Q", self.handled)  # struct landlock_ruleset_attr
+        self.scoped = (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if self.version >= _SCOPED_ABI else 0
+        # struct landlock_ruleset_attr: handled_access_fs (, handled_access_net, scoped)
+        self.attr = (struct.pack("<QQQ", self.handled, 0, self.scoped) if self.scoped
+                     else struct.pack("<Q", self.handled))
         self.rules = []  # the read-only rules, packed: only the child's folder is added per child
         if self.version >= 1:
-            for path in paths:
+            for path, writable in [(p, False) for p in paths] + [(f, True) for f in files]:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 except OSError:
                     continue
-                rights = READ if os.path.isdir(path) else READ & _FILE_ONLY_RIGHTS
-                self.rules.append(_rule(fd, rights & self.handled))
+                if writable:
+                    rights = _FILE_ONLY_RIGHTS if not os.path.isdir(path) else 0
+                else:
+                    rights = READ if os.path.isdir(path) else READ & _FILE_ONLY_RIGHTS
+                if rights:
+                    self.rules.append(_rule(fd, rights & self.handled))
+                else:
+                    os.close(fd)
 
-    def restrict(self, writable):
+    def restrict(self, writable, readable=()):
+        """Restrict this process: the prepared rules, everything under `writable`, reading
+        under `readable` (opened here). Returns whether the restriction is in force."""
         if self.version < 1:
             return False
         ruleset = _libc.syscall(_CREATE_RULESET, self.attr, ctypes.c_size_t(len(self.attr)), 0)
@@ -73,14 +93,16 @@ class Readable:
         try:
             for rule in self.rules:
                 _add_rule(ruleset, rule)
-            for path in writable:
+            for path, everything in [(p, True) for p in writable] + [(p, False) for p in readable]:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 except OSError:
                     continue
                 try:
-                    rights = self.handled if stat.S_ISDIR(os.fstat(fd).st_mode) else _FILE_ONLY_RIGHTS & self.handled
-                    _add_rule(ruleset, _rule(fd, rights))
+                    directory = stat.S_ISDIR(os.fstat(fd).st_mode)
+                    rights = (self.handled if everything else READ) if directory else \
+                        (_FILE_ONLY_RIGHTS if everything else READ & _FILE_ONLY_RIGHTS)
+                    _add_rule(ruleset, _rule(fd, rights & self.handled))
                 finally:
                     os.close(fd)
             if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:

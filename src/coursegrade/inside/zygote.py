@@ -19,11 +19,21 @@ one per worker); on a channel:
 A "full" zygote also has the modules of --later (torch), which the mother imports when the
 first full zygote is asked for: submissions that never mention torch are graded meanwhile.
 The new zygote is a fork of the warm mother and speaks the control protocol above. Zygotes
-of one mother share the sandbox's /tmp; each submission's process is confined to its own
-working directory there by Landlock (mother mode is used only where Landlock works).
+of one mother share the sandbox; each submission's process is confined to its own working
+directory by Landlock (mother mode is used only where Landlock works) and, where the kernel
+lets the zygote make namespaces of its own (`make_private`), each zygote also has its own
+/tmp (a tmpfs of --disk-bytes), its own IPC namespace and no /dev/shm.
+
+Resource accounting: a channel (or --cgroup) may bring a cgroup of the trusted side's, as
+fds of its cgroup.procs files (and of its OOM counter): each submission's process joins it
+first thing, so its memory (shared memory and tmpfs pages too) and its tasks are counted
+against that cgroup's limits.
 """
 import argparse
 import builtins
+import ctypes
+import errno
+import json
 import functools
 import gc
 import importlib
@@ -55,6 +65,7 @@ OPERATORS = frozenset({"add", "sub", "mul", "truediv", "floordiv", "mod", "pow",
 HUGE_PAGES_AFTER = 64  # submissions (see back_heap_with_huge_pages)
 OUTPUT_KEPT = 1 << 16  # a student's prints are kept up to 64 KiB, the rest discarded
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+_OPEN_FILES = 256  # fds of a submission's process
 
 
 def main():
@@ -67,7 +78,18 @@ def main():
                         help="make one zygote per grading worker instead of being one")
     parser.add_argument("--later", default="",
                         help="mother mode: modules imported after the first zygotes are made")
+    parser.add_argument("--demote", default="",
+                        help="uid:gid to run as, first thing (the sandbox was started by root)")
+    parser.add_argument("--disk-bytes", type=int, default=0,
+                        help="size of each zygote's own /tmp (0: the sandbox's /tmp is used)")
+    parser.add_argument("--cgroup", default="",
+                        help="fds of the cgroup each submission joins: 'j5,j6,o7' (join, OOM)")
     options = parser.parse_args()
+    _demote(options.demote)  # before anything else runs as root
+    _die_with_parent()
+    setup = {}
+    if not options.mother:  # (now, while single-threaded; a mother's zygotes do it when forked)
+        setup = set_up_zygote(options.disk_bytes, _slot_from(options.cgroup))
     ctrl = socket.socket(fileno=options.ctrl_fd)
     preloaded = preload(options.preload.split(","))
     try:
@@ -88,10 +110,12 @@ def main():
     _not_dumpable()  # children cannot read this process's memory through /proc
     report = {"ready": True, "preloaded": preloaded, "pid": os.getpid(),
               "python": sys.version.split()[0], "seccomp": seccomp_works(),
-              "landlock": landlock.abi_version(), "warmed_cells": warmed, "huge_pages_mb": huge}
+              "landlock": landlock.abi_version(), "landlock_scoped": _readable().scoped != 0,
+              "uid": os.getuid(), "warmed_cells": warmed, "huge_pages_mb": huge, **setup}
     wire.send(ctrl, report)
     if options.mother:
-        make_zygotes(ctrl, report, [m for m in options.later.split(",") if m])
+        make_zygotes(ctrl, report, [m for m in options.later.split(",") if m],
+                     options.disk_bytes)
     else:
         serve_as_zygote(ctrl, options.own_pid_namespace, huge_pages_after=huge_after)
 
@@ -123,8 +147,10 @@ def serve_as_zygote(ctrl, own_pid_namespace, huge_pages_after=None):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def make_zygotes(ctrl, report, later):
+def make_zygotes(ctrl, report, later, disk_bytes=0):
     """Mother mode: adopt channels from the trusted side, fork a zygote per request on one.
+    A channel may come with a cgroup (its fds follow the channel's: see `_slot_from`); the
+    zygotes made on it put their submissions there.
 
     A request says whether its zygote needs the modules of `later` (torch: 1.6 s to import).
     Those are imported at the first request that does, so that zygotes without them (for the
@@ -135,6 +161,7 @@ def make_zygotes(ctrl, report, later):
     channels = selectors.DefaultSelector()
     channels.register(ctrl, selectors.EVENT_READ)
     pending_later = bool(later)
+    slots = {}  # channel -> its cgroup slot {"join": [fd, ...], "oom": fd or None}
 
     def import_later():
         nonlocal pending_later
@@ -153,18 +180,22 @@ def make_zygotes(ctrl, report, later):
             sock = key.fileobj
             if sock is ctrl:
                 try:
-                    _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
+                    roles, fds, _, _ = socket.recv_fds(ctrl, 64, 8)
                 except OSError:
                     fds = []
                 if not fds:
                     return  # the trusted side has gone: the whole sandbox ends with us
-                channels.register(socket.socket(fileno=fds[0]), selectors.EVENT_READ)
+                channel = socket.socket(fileno=fds[0])
+                channels.register(channel, selectors.EVENT_READ)
+                slots[channel] = _slot_from(",".join(
+                    f"{role}{fd}" for role, fd in zip(roles[1:].decode(errors="replace"), fds[1:])))
                 continue
             try:
                 request = wire.receive(sock, MAX_MESSAGE)
             except (EOFError, OSError, wire.WireError):
                 channels.unregister(sock)
                 sock.close()
+                _close_slot(slots.pop(sock, None))
                 continue
             if type(request) is dict and request.get("op") == "zygote":
                 cpu = request.get("cpu") if type(request.get("cpu")) is int else None
@@ -173,23 +204,35 @@ def make_zygotes(ctrl, report, later):
             if full and pending_later:
                 import_later()
             ours, theirs = socket.socketpair()
+            told, tell = os.pipe()  # what the new zygote could set up (set_up_zygote)
             pid = os.fork()
             if pid == 0:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                for other in list(channels.get_map().values()):
-                    other.fileobj.close()
-                channels.close()
-                theirs.close()
-                _pin(cpu)
+                os.close(told)
                 try:
+                    slot = slots.get(sock)
+                    for other, other_slot in slots.items():
+                        if other_slot is not slot:
+                            _close_slot(other_slot)
+                    for other in list(channels.get_map().values()):
+                        other.fileobj.close()
+                    channels.close()
+                    theirs.close()
+                    _die_with_parent()  # (with bubblewrap, the sandbox ends with the mother anyway)
+                    setup = set_up_zygote(disk_bytes, slot)  # single-threaded: just forked
+                    os.write(tell, json.dumps(setup).encode())
+                    os.close(tell)
+                    _pin(cpu)
                     serve_as_zygote(ours, own_pid_namespace=False,
                                     huge_pages_after=HUGE_PAGES_AFTER if full and later else None)
                 finally:
                     os._exit(0)
+            os.close(tell)
             ours.close()
+            setup = _read_all(told)
             socket.send_fds(sock, [b"Z"], [theirs.fileno()])
             theirs.close()
-            wire.send(sock, dict(report, pid=pid, mother=os.getpid()))
+            wire.send(sock, dict(report, pid=pid, mother=os.getpid(), **setup))
 
 
 def _pin(cpu):
@@ -293,8 +336,225 @@ def back_heap_with_huge_pages():
 
 
 def _not_dumpable():
-    import ctypes
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+# ------------------------------------------------------- confinement set up once per zygote
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
+_CLONE_NEWNS, _CLONE_NEWIPC, _CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 1 << 14, 1 << 18
+# Places any process may write to, where bubblewrap cannot hide them: each zygote covers
+# them with an empty read-only tmpfs (or, the one its TMPDIR is in, with its own /tmp).
+_SHARED_PLACES = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/shm", "/run/lock")
+_TMP_INODES = 16384  # files a submission may have in its /tmp (each costs kernel memory)
+# where the kernel keeps a cgroup slot's tasks from now on; zygote-wide (set_up_zygote)
+_slot = {"join": [], "oom": None, "limit": []}
+_oom_before = {}  # child pid -> the slot's OOM-kill count when it was forked
+_memory_limit = [None]  # what the slot's memory limit was last set to
+
+
+def _demote(spec):
+    """Run as `uid:gid` (bubblewrap started the sandbox as root, kept only CAP_SETUID and
+    CAP_SETGID for this): every capability goes with the uid, RLIMIT_NPROC then applies to
+    submissions (it never does to root), and no exec can gain privileges back."""
+    if not spec:
+        return
+    uid, gid = (int(x) for x in spec.split(":"))
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def _die_with_parent():
+    """SIGKILL when the parent dies (the trusted side that started the sandbox, the mother,
+    the zygote): nothing of a batch outlives it, even a `kill -9` of it."""
+    parent = os.getppid()
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
+
+
+def set_up_zygote(disk_bytes, slot):
+    """What a zygote sets up once for all its children: its own namespaces (make_private)
+    and the cgroup its children join. Returns what worked, for the ready report."""
+    global _slot
+    setup = {"private_tmp": make_private(disk_bytes) if disk_bytes else "not asked for"}
+    if slot and slot["join"]:
+        _slot = slot
+        setup["cgroup"] = _cgroup_works()
+    else:
+        setup["cgroup"] = False
+    return setup
+
+
+def make_private(disk_bytes):
+    """Give this zygote (and so its children) namespaces of its own: a user namespace (the
+    same uid, no capabilities once done), a mount namespace where its TMPDIR is a tmpfs of
+    `disk_bytes` (what a submission writes is bounded in total, and counted by its cgroup as
+    memory) and the other shared places (/dev/shm, /var/tmp, ...) are empty and read-only,
+    and an IPC namespace (no SysV IPC or POSIX queue reaches another zygote's children).
+    Must run while the process has one thread. Returns True, or why not (a string)."""
+    uid, gid = os.getuid(), os.getgid()
+    tmp = os.path.realpath(tempfile.gettempdir())
+    _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # (to write its own uid_map after a setuid)
+    try:
+        if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWIPC) != 0:
+            return f"no namespaces of its own: {os.strerror(ctypes.get_errno())}"
+        try:
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                               ("gid_map", f"{gid} {gid} 1")):
+                _write_file(f"/proc/self/{name}", text)
+            _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+            # The shared place TMPDIR is in (if any) becomes its own tmpfs, TMPDIR made anew
+            # in it; every other shared place is covered, empty and read-only.
+            home = next((p for p in _SHARED_PLACES if tmp == p or tmp.startswith(p + "/")), tmp)
+            for place in _SHARED_PLACES:
+                if place != home and os.path.isdir(place) and not os.path.islink(place) \
+                        and not home.startswith(place + "/"):
+                    _mount("tmpfs", place, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                           "size=4k,nr_inodes=16,mode=0555")
+            _mount("tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV,
+                   f"size={int(disk_bytes)},nr_inodes={_TMP_INODES},mode=0700")
+            os.makedirs(tmp, mode=0o700, exist_ok=True)
+            os.chdir(tmp)
+            return True
+        except OSError as error:
+            return f"no private /tmp: {error}"
+        finally:
+            _drop_capabilities()
+    finally:
+        _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _mount(source, target, fstype, flags, data=None):
+    encode = lambda x: None if x is None else x.encode()  # noqa: E731
+    if _libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags),
+                   encode(data)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+def _write_file(path, text):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _drop_capabilities():
+    """The new user namespace gave this process every capability in it: none is needed."""
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()                  # effective, permitted, inheritable: none
+    _libc.capset(header, data)
+
+
+def _slot_from(spec):
+    """'j5,j6,o7,l8' -> {"join": [5, 6], "oom": 7, "limit": [8]}: fds of a cgroup's
+    cgroup.procs files (one per hierarchy), of its OOM counter (memory.oom_control or
+    memory.events) and of its memory limit file."""
+    slot = {"join": [], "oom": None, "limit": []}
+    for item in filter(None, spec.split(",")):
+        role, fd = item[0], int(item[1:])
+        if role == "j":
+            slot["join"].append(fd)
+        elif role == "o":
+            slot["oom"] = fd
+        elif role == "l":
+            slot["limit"].append(fd)
+    return slot
+
+
+def _tighten_memory(limits):
+    """The slot's memory limit: what a child may allocate and write to its /tmp, plus this
+    zygote's own resident memory (the most a child can copy of it by writing to it). Set
+    again when that moved by more than 5% (huge pages, a grown heap); a few microseconds."""
+    if not _slot["limit"]:
+        return
+    try:
+        fd = os.open("/proc/self/statm", os.O_RDONLY)
+        try:
+            resident = int(os.read(fd, 256).split()[1]) * _PAGE_SIZE
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return
+    limit = limits.get("memory_bytes", 0) + limits.get("disk_bytes", 0) + resident + (32 << 20)
+    last = _memory_limit[0]
+    if last is not None and abs(limit - last) < last // 20:
+        return
+    for fd in _slot["limit"]:
+        try:
+            os.pwrite(fd, str(limit).encode(), 0)
+        except OSError:
+            return  # (above the trusted side's limit: that one stays)
+    _memory_limit[0] = limit
+
+
+def _close_slot(slot):
+    for fd in (slot or {}).get("join", []) + (slot or {}).get("limit", []) + [(slot or {}).get("oom")]:
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _join_slot():
+    """Move this process into the slot's cgroup (b"0" is the writer itself)."""
+    for fd in _slot["join"]:
+        try:
+            os.write(fd, b"0")
+        except OSError:
+            pass
+
+
+def _cgroup_works():
+    """Whether a child can join the slot's cgroup (the kernel may refuse: permissions)."""
+    pid = os.fork()
+    if pid == 0:
+        ok = True
+        for fd in _slot["join"]:
+            try:
+                os.write(fd, b"0")
+            except OSError:
+                ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _oom_kills():
+    """How many times the kernel's OOM killer ended a task of the slot's cgroup."""
+    fd = _slot["oom"]
+    if fd is None:
+        return None
+    try:
+        text = os.pread(fd, 4096, 0).decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill":
+            return int(value)
+    return None
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    try:
+        return json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        return {}
 
 
 def seccomp_works():
@@ -314,6 +574,7 @@ def seccomp_works():
 
 
 def spawn(ctrl, limits):
+    _tighten_memory(limits)
     parent_end, child_end = socket.socketpair()
     workdir = tempfile.mkdtemp(prefix="submission-")
     pid = os.fork()
@@ -325,6 +586,8 @@ def spawn(ctrl, limits):
         finally:
             os._exit(0)
     child_end.close()
+    if _slot["oom"] is not None:
+        _oom_before[pid] = _oom_kills()
     socket.send_fds(ctrl, [b"F"], [parent_end.fileno()])
     parent_end.close()
     wire.send(ctrl, {"pid": pid, "workdir": workdir})
@@ -350,10 +613,14 @@ def end_child(pid, own_pid_namespace):
         except ProcessLookupError:
             pass
         _reap_all()
+    before = _oom_before.pop(pid, None)
     if status is None:
         return {"status": "unknown"}
     if os.WIFSIGNALED(status):
-        return {"status": "signal", "signal": os.WTERMSIG(status)}
+        ended = {"status": "signal", "signal": os.WTERMSIG(status)}
+        if before is not None and (_oom_kills() or 0) > before:
+            ended["memory"] = True  # the cgroup's memory limit (shared memory, tmpfs) killed it
+        return ended
     return {"status": "exit", "code": os.WEXITSTATUS(status)}
 
 
@@ -389,6 +656,8 @@ class Child:
     """One submission: a namespace that the notebook's cells run in, and calls into it."""
 
     def __init__(self, sock, workdir, limits):
+        _join_slot()  # first: what it allocates from now on counts against its cgroup
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # dies with its zygote
         self.sock = sock
         self.handles = {}
         self.formulas = {}  # id -> (SymPy expression, its text)
@@ -396,12 +665,15 @@ class Child:
         os.chdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = None
-        confine_files(workdir)
+        self.own_proc = confine_files(workdir)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        os.closerange(3, sock.fileno())
-        os.closerange(sock.fileno() + 1, 1 << 16)
+        low = 3
+        for keep in sorted({sock.fileno(), self.own_proc} - {None}):
+            os.closerange(low, keep)
+            low = keep + 1
+        os.closerange(low, 1 << 16)
         apply_limits(limits)
         try:
             seccomp.install()
@@ -518,19 +790,36 @@ def describe(error):
 
 
 def confine_files(workdir):
-    """Landlock: read-only access to the OS and Python, read-write to `workdir`, nothing else
-    (not the other submissions' folders next to it, not the course where bubblewrap is
-    missing). Where the kernel has no Landlock, bubblewrap's mounts are what confines."""
-    return _readable().restrict([workdir, "/dev"])
+    """Landlock: read-only access to the OS and Python, read-write to `workdir` and to the
+    device files it needs (/dev/null, ...), nothing else: not the other submissions' folders
+    next to it, not /dev/shm, not the course where bubblewrap is missing, and of /proc only
+    its own process and a few global files (not another process's name, memory or state).
+    Where the kernel has no Landlock, bubblewrap's mounts are what confines. Returns an fd
+    on /proc/<its pid>, kept open for the process's life (a rule holds an inode, and /proc
+    makes a new one whenever it forgets a dentry: the fd keeps the dentry), or None."""
+    own = f"/proc/{os.getpid()}"
+    try:
+        pin = os.open(own, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        pin = None
+    _readable().restrict([workdir], readable=[own])
+    return pin
+
+
+# Of /proc, besides its own process: global figures Python, numpy and psutil read.
+_PROC_FILES = ("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/loadavg", "/proc/uptime",
+               "/proc/version", "/proc/filesystems", "/proc/sys")
+_DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 
 @functools.cache  # prepared once in the zygote (main), before its first fork
 def _readable():
     here = os.path.dirname(os.path.abspath(__file__))
-    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
-             here, sys.base_prefix, sys.prefix, sys.exec_prefix,
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
+             *_PROC_FILES, here, sys.base_prefix, sys.prefix, sys.exec_prefix,
              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
-    return landlock.Readable(dict.fromkeys(p for p in paths if p not in ("/", "")))
+    return landlock.Readable(dict.fromkeys(p for p in paths if p not in ("/", "")),
+                             files=_DEVICE_FILES)
 
 
 def apply_limits(limits):
@@ -545,6 +834,7 @@ def apply_limits(limits):
     cap(resource.RLIMIT_FSIZE, limits["file_bytes"])
     cap(resource.RLIMIT_NPROC, limits["processes"])
     cap(resource.RLIMIT_CORE, 0)
+    cap(resource.RLIMIT_NOFILE, _OPEN_FILES)  # each pipe or socket pins kernel memory
 
 
 def _virtual_memory_bytes():
