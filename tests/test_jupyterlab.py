@@ -74,6 +74,19 @@ def _outputs_of(page):
         ".jp-Notebook .jp-CodeCell", "cells => cells.map(c => (c.querySelector('.jp-OutputArea') || {}).innerText || '')")
 
 
+def _wait_for_kernel(url, timeout=180):
+    """Until the server has a running kernel that is idle (a fresh machine's first kernel start
+    builds caches for seconds; JupyterLab's own indicator says idle before the kernel is there)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/api/kernels?token={TOKEN}", timeout=5) as reply:
+            kernels = json.loads(reply.read())
+        if kernels and all(k.get("execution_state") == "idle" for k in kernels):
+            return
+        time.sleep(0.5)
+    pytest.fail("the notebook's kernel did not start")
+
+
 def _wait_idle(page, timeout=120):
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000)
 
@@ -90,12 +103,18 @@ def test_a_student_runs_all_then_fixes_one_answer(lab):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{lab['url']}/lab/tree/ps2.ipynb?token={TOKEN}")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+        _wait_for_kernel(lab["url"])
         _wait_idle(page)
         page.click("li.lm-MenuBar-item:has-text('Run')", timeout=30_000)  # the menu
         page.click("text=Run All Cells", timeout=30_000)
         # every question's check cell reports, the last one included: Run All did not stop
-        page.wait_for_function(f"document.body.innerText.includes('checks passed for {questions[-1]}')",
-                               timeout=180_000)
+        try:
+            page.wait_for_function(f"document.body.innerText.includes('checks passed for {questions[-1]}')",
+                                   timeout=180_000)
+        except Exception:
+            page.screenshot(path=str(lab["folder"] / "run-all.png"))
+            raise AssertionError("Run All did not reach the last question; the page said:\n"
+                                 + page.inner_text("body")[-3000:]) from None
         _wait_idle(page)
         text = "\n".join(_outputs_of(page))
         for question in questions:
