@@ -150,3 +150,16 @@ def test_settings_are_validated_and_say_where_they_come_from(course):
     config.write_text(config.read_text() + "\nc.Sandbox.memory_mb = 1.5\n")
     with pytest.raises(SettingsError, match="must be a whole number"):
         Settings.load(course.root)
+
+
+# ---------------------------------------------------------------------- variants
+
+def test_a_class_can_be_a_mutant_renamed_to_its_target(tmp_path):
+    from coursegrade.content.variants import load_variants
+    (tmp_path / "mutants.py").write_text(
+        "from coursegrade import mutant\n\n\n"
+        "@mutant('KDTree', hint='never backtracks')\n"
+        "class KDTreeGreedy:\n    def query(self, x):\n        return KDTreeGreedy\n")
+    [variant] = load_variants(tmp_path)
+    assert variant.target == "KDTree" and variant.name == "KDTreeGreedy"
+    assert variant.source.startswith("class KDTree:") and "@mutant" not in variant.source

@@ -125,7 +125,7 @@ def solution_lines(notebook):
 
 
 def _answer_lines(assignment):
-    """Lines of the reference functions that answer questions (the targets of mutants);
+    """Lines of the reference functions and classes that answer questions (the targets of mutants);
     the data and helpers a reference shares with the notebook are public."""
     from coursegrade.content.variants import load_variants
     path = assignment.material_dir / "reference.py"
@@ -136,7 +136,7 @@ def _answer_lines(assignment):
     lines = text.splitlines()
     found = []
     for node in ast.parse(text).body:
-        if isinstance(node, ast.FunctionDef) and node.name in targets:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in targets:
             body = node.body[1:] if ast.get_docstring(node) else node.body
             if body:
                 found += _code_lines(lines[body[0].lineno - 1:node.end_lineno])

@@ -10,13 +10,15 @@ An assignment declares them in ``autograder/<ps>/mutants.py`` and ``alternatives
         return e / e.sum(axis=axis, keepdims=True)
 
 The function's source, renamed to the target (``def softmax(...)``), replaces the student's
-definition of the target in an otherwise correct submission. Answers that are not functions
-(a SymPy expression assigned to a name) are declared with :func:`mutant_code` /
+definition of the target in an otherwise correct submission; a decorated class works the same
+way (``@mutant("KDTree", hint=...)`` on ``class KDTreeNoBacktracking:``). Answers that are
+neither (a SymPy expression assigned to a name) are declared with :func:`mutant_code` /
 :func:`alternative_code` and their full source.
 """
 import ast
 import importlib.util
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +44,12 @@ _collected: list = []
 
 
 def _function_source(fn, target):
-    """The function's source without decorators, with its name changed to `target`."""
+    """The function's (or class's) source without decorators, renamed to `target`."""
     source = textwrap.dedent(inspect.getsource(fn))
     node = ast.parse(source).body[0]
     lines = source.splitlines()[node.lineno - 1:]  # drop decorator lines
-    lines[0] = lines[0].replace(f"def {fn.__name__}(", f"def {target}(", 1)
+    keyword = "class" if isinstance(node, ast.ClassDef) else "def"
+    lines[0] = re.sub(rf"^{keyword} {fn.__name__}\b", f"{keyword} {target}", lines[0], count=1)
     return "\n".join(lines) + "\n"
 
 
