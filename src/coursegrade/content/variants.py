@@ -19,6 +19,7 @@ import ast
 import importlib.util
 import inspect
 import re
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,12 @@ def load_variants(material_dir):
             continue
         start = len(_collected)
         spec = importlib.util.spec_from_file_location(f"_variants_{path.parent.name}_{path.stem}", path)
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # inspect finds a class's source through its module
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.modules.pop(spec.name, None)
         found += _collected[start:]
         del _collected[start:]
     names = [v.name for v in found]
