@@ -15,16 +15,20 @@ COURSE = Course(Path(__file__).resolve().parents[1])
 ASSIGNMENTS = COURSE.assignment_names()
 
 
-def load_checks(assignment):
+def _checks_module(assignment):
     folder = assignment.source_notebook.parent
     sys.path.insert(0, str(folder))
     try:
         spec = importlib.util.spec_from_file_location(f"checks_{assignment.name}", folder / "checks.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        return module.checks
+        return module
     finally:
         sys.path.remove(str(folder))
+
+
+def load_checks(assignment):
+    return _checks_module(assignment).checks
 
 
 def namespace_of(notebook):
@@ -47,6 +51,9 @@ def test_every_question_has_checks_and_they_pass_on_the_solution(name):
     assignment = COURSE.assignment(name)
     checks = load_checks(assignment)
     assert set(checks.questions()) == set(assignment.autograded_questions)
+    # the notebook's check cells do `from checks import check`
+    assert callable(getattr(_checks_module(assignment), "check", None)), \
+        f"{name}'s checks.py does not define check (the notebook imports it): add `check = checks.run`"
     namespace = namespace_of(solution_notebook(assignment))
     for question in checks.questions():
         out = io.StringIO()
