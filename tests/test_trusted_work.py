@@ -209,3 +209,21 @@ def test_a_costly_formula_loses_only_the_checks_that_read_it(graded, name):
     others = [t for t in result.tests if t.test not in reading]
     assert all(t.outcome == "passed" for t in others), [(t.test, t.outcome) for t in others
                                                         if t.outcome != "passed"]
+
+
+def test_decoding_a_large_reply_is_under_the_time_limit_too(zygote):
+    """A reply of megabytes (here 300,000 little lists) is decoded under the limit: over it,
+    that call fails with the reason; the submission's process stays for the next call."""
+    from coursegrade.grading.sandbox import SandboxedRun
+    cells = [("cell 1", "def many():\n    return [[i] for i in range(300_000)]\n")]
+    with SandboxedRun(zygote, cells) as run:
+        assert len(run.call("many")) == 300_000  # under the default limit: decoded as usual
+        trusted.configure(0.001)
+        try:
+            with pytest.raises(StudentError, match="reading what the submission's code sent back "
+                                                   "took longer than 0.001 s") as raised:
+                run.call("many")
+            assert raised.value.kind == "error"
+        finally:
+            trusted.configure(trusted.DEFAULT_SECONDS)
+        assert len(run.call("many")) == 300_000
