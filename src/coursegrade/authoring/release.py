@@ -137,9 +137,16 @@ def _answer_lines(assignment):
     found = []
     for node in ast.parse(text).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in targets:
-            body = node.body[1:] if ast.get_docstring(node) else node.body
-            if body:
-                found += _code_lines(lines[body[0].lineno - 1:node.end_lineno])
+            # the code, not the signatures and docstrings: those state the task, as the notebook does
+            public = set()
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.FunctionDef, ast.ClassDef)):
+                    first = inner.body[0]
+                    end = first.end_lineno if ast.get_docstring(inner) else first.lineno - 1
+                    public.update(range(inner.lineno, end + 1))
+            code = [lines[number - 1] for number in range(node.lineno, node.end_lineno + 1)
+                    if number not in public]
+            found += _code_lines(code)
     return found
 
 
