@@ -148,6 +148,30 @@ def test_landlock_confines_a_submission_to_its_own_folder(course):
 
 
 @pytest.mark.skipif(not mother_usable(), reason="this kernel has no Landlock")
+@pytest.mark.parametrize("use_bwrap", [False, True])
+def test_a_submission_sees_only_its_own_process_in_proc(use_bwrap):
+    """/proc shows a submission its own process (and global figures), not the zygote's or a
+    neighbour's: their names, memory, limits and state would be a channel between them."""
+    if use_bwrap and not bwrap_usable():
+        pytest.skip("bubblewrap cannot run here")
+    probe = READ_PROBE + "PID = os.getpid()\n"
+    zygote = Zygote(Limits(call_seconds=5), use_bwrap=use_bwrap, preload="numpy").start()
+    try:
+        with SandboxedRun(zygote, [("probe", probe)]) as first, \
+                SandboxedRun(zygote, [("probe", probe)]) as second:
+            one, other = Student(first), Student(second).value("PID")
+            for own in ("/proc/self/status", "/proc/self/statm", f"/proc/{one.value('PID')}/stat",
+                        "/proc/thread-self/stat", "/proc/meminfo", "/proc/cpuinfo"):
+                assert one.can_read(own) is True, own
+            for theirs in (f"/proc/{other}/status", f"/proc/{other}/comm",
+                           f"/proc/{zygote.info['pid']}/cmdline", "/proc/1/status"):
+                assert one.can_read(theirs) is False, theirs
+            assert one.can_list("/proc") is False
+    finally:
+        zygote.close()
+
+
+@pytest.mark.skipif(not mother_usable(), reason="this kernel has no Landlock")
 def test_a_mother_makes_a_zygote_per_worker_and_replaces_one_that_dies():
     mother = ZygoteMother(Limits(), use_bwrap=bwrap_usable(), preload="numpy,warmup",
                           warm_cells=["WARMED = 42"]).start()

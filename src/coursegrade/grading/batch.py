@@ -248,6 +248,10 @@ _LEFTOVERS_VARIABLE = "COURSEGRADE_RUN_LEFTOVERS"
 
 
 def _remove_leftovers(leftovers):
+    """The batch process's run folders and cgroups, if that process is gone (a fork server
+    can also be stopped by a process that goes on: the benchmark stops it between runs)."""
+    if not cgroups.process_gone(leftovers.get("pid"), leftovers.get("cgroup_run")):
+        return
     for folder in leftovers.get("folders", []):
         scratch.remove(folder)
     if leftovers.get("cgroup_run"):
@@ -293,7 +297,7 @@ def _worker_context(assignment):
     # (at its "alive" pipe's end): then it removes this process's run (_LEFTOVERS), even
     # after a `kill -9` that found no worker alive. Told by the environment it starts with.
     scratch.run_folder()
-    os.environ[_LEFTOVERS_VARIABLE] = json.dumps({"folders": scratch.folders(),
+    os.environ[_LEFTOVERS_VARIABLE] = json.dumps({"folders": scratch.folders(), "pid": os.getpid(),
                                                   "cgroup_run": cgroups.run_name()})
     try:
         from multiprocessing import forkserver

@@ -120,6 +120,23 @@ def _start_time(pid):
         return None
 
 
+def process_gone(pid, name=None):
+    """Whether process `pid` has ended (a zombie has); with `name` (its run_name), also
+    whether the pid now belongs to another process."""
+    if not pid:
+        return False
+    text = _read(f"/proc/{pid}/stat")
+    if not text:
+        return True
+    try:
+        fields = text[text.rindex(")") + 2:].split()
+    except ValueError:
+        return True
+    if fields[0] in ("Z", "X"):
+        return True
+    return bool(name) and name != f"{_PREFIX}{pid}-{fields[19]}"
+
+
 def run_name(pid=None):
     """The run folder's name of process `pid` (this one by default)."""
     pid = os.getpid() if pid is None else pid

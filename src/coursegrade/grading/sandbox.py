@@ -153,6 +153,27 @@ def _bwrap_argv(bwrap, scratch=None, tmp_bytes=1 << 28, mode=None):
     return argv + ["--remount-ro", "/dev", "--remount-ro", "/"]
 
 
+_warned = set()
+
+
+def _warn_about(info):
+    """Say once per process (on stderr, where a batch's warnings go) what a zygote could not
+    set up for its submissions."""
+    if type(info) is not dict:
+        return
+    private = info.get("private_tmp")
+    weaknesses = []
+    if isinstance(private, str) and private != "not asked for":
+        weaknesses.append(f"the sandbox's zygote has no /tmp of its own ({private}): a "
+                          "submission's files are bounded only by the sandbox's /tmp")
+    if info.get("seccomp") is False:
+        weaknesses.append("seccomp does not work here: nothing refuses fork, signals or sockets")
+    for weakness in weaknesses:
+        if weakness not in _warned:
+            _warned.add(weakness)
+            print(f"WARNING: {weakness}.", file=sys.stderr, flush=True)
+
+
 def _open_to_others(path):
     """Whether a user without privileges (the sandbox's, without bubblewrap) can reach and
     read `path`: every folder above it searchable by others, itself readable by others."""
@@ -289,6 +310,7 @@ class Zygote:
                 self.start()
                 return self.wait_ready()
             self.starts += 1
+            _warn_about(self.info)
             return self.info
         self.ctrl.settimeout(120)
         try:
@@ -298,6 +320,7 @@ class Zygote:
             self.close()
             raise SandboxUnavailable(f"the sandbox did not start ({error}): {stderr}") from None
         self.starts += 1
+        _warn_about(self.info)
         return self.info
 
     def ready_now(self):

@@ -88,6 +88,9 @@ def main():
     _demote(options.demote)  # before anything else runs as root
     _die_with_parent()
     setup = {}
+    # Whether namespaces of its own work here, tried in a child first: a process that is in
+    # a new user namespace it cannot map (some distributions restrict them) cannot go back.
+    _private[0] = _try_private(options.disk_bytes) if options.disk_bytes else "not asked for"
     if not options.mother:  # (now, while single-threaded; a mother's zygotes do it when forked)
         setup = set_up_zygote(options.disk_bytes, _slot_from(options.cgroup))
     ctrl = socket.socket(fileno=options.ctrl_fd)
@@ -381,13 +384,38 @@ def set_up_zygote(disk_bytes, slot):
     """What a zygote sets up once for all its children: its own namespaces (make_private)
     and the cgroup its children join. Returns what worked, for the ready report."""
     global _slot
-    setup = {"private_tmp": make_private(disk_bytes) if disk_bytes else "not asked for"}
+    if not disk_bytes:
+        private = "not asked for"
+    elif _private[0] is not True:
+        private = _private[0]  # (what the trial said)
+    else:
+        private = make_private(disk_bytes)
+    setup = {"private_tmp": private}
     if slot and slot["join"]:
         _slot = slot
         setup["cgroup"] = _cgroup_works()
     else:
         setup["cgroup"] = False
     return setup
+
+
+_private = [None]  # what _try_private found: True, or why not
+
+
+def _try_private(disk_bytes):
+    """make_private in a throwaway child: True, or why not."""
+    told, tell = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(told)
+            os.write(tell, json.dumps(make_private(disk_bytes)).encode())
+        finally:
+            os._exit(0)
+    os.close(tell)
+    answer = _read_all(told)
+    os.waitpid(pid, 0)
+    return answer if answer is True or isinstance(answer, str) else "the trial of it failed"
 
 
 def make_private(disk_bytes):
