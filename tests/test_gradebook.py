@@ -231,3 +231,26 @@ def test_postgresql_gradebook(tmp_path):
     assert grades(course, "ps1")["pg"]["score"] == len(assignment.autograded_questions)
     with open_gradebook(course) as gradebook:
         assert _row_counts(gradebook)["SubmittedAssignment"] == 1
+
+
+def test_a_new_gradebook_gets_nbgraders_revision_without_running_alembic(tmp_path, monkeypatch):
+    """nbgrader's Gradebook asks a subprocess (`alembic heads`, seconds) for the revision of a
+    new database; open_gradebook writes it from alembic's ScriptDirectory instead."""
+    import nbgrader
+    import nbgrader.api
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+
+    def no_subprocess():
+        raise AssertionError("nbgrader ran `alembic heads`")
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version", no_subprocess)
+    course = make_course(tmp_path)
+    with open_gradebook(course) as gradebook:
+        gradebook.add_student("ada")
+    with open_gradebook(course) as gradebook:  # an existing database is opened as it is
+        assert [s.id for s in gradebook.students] == ["ada"]
+    head = ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
+    engine = create_engine(db_url(course))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
+    engine.dispose()

@@ -17,6 +17,7 @@
 The database is `c.CourseDirectory.db_url` (SQLite by default; PostgreSQL works the same way,
 `postgresql://user@host/db`). A relative SQLite path is taken relative to the course folder.
 """
+import functools
 import logging
 import os
 import shutil
@@ -55,11 +56,33 @@ def open_gradebook(course):
     with warnings.catch_warnings():
         # nbgrader's own add_submission makes SQLAlchemy warn about autoflush: not news.
         warnings.filterwarnings("ignore", message=".*not in session.*")
+        _create_if_missing(db_url(course))
         gradebook = Gradebook(db_url(course), course_id(course))
         try:
             yield gradebook
         finally:
             gradebook.close()
+
+
+def _create_if_missing(url):
+    """A new gradebook: nbgrader's tables and its alembic revision, written here because
+    nbgrader's Gradebook asks a subprocess (`alembic heads`, seconds) for the revision that
+    alembic's own ScriptDirectory reads in milliseconds. An existing database is left alone."""
+    import nbgrader
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, text
+    engine = create_engine(url, future=True)
+    try:
+        if inspect(engine).get_table_names():
+            return
+        head = ScriptDirectory(os.path.join(os.path.dirname(nbgrader.__file__), "alembic")).get_current_head()
+        with engine.begin() as connection:
+            Base.metadata.create_all(bind=connection)
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+    finally:
+        engine.dispose()
 
 
 def _alembic_on_path():
@@ -102,6 +125,7 @@ def record(course, assignment, results, out=None):
     the formgrader looks for it, autograded/<student>/<ps>/<ps>.ipynb. A result to retry (the
     grader failed, not the submission) is not recorded: it is no score, not even a zero."""
     plugin = _late_plugin(course)
+    _release_texts.cache_clear()  # the release may have changed since the last record
     recorded = []
     with open_gradebook(course) as gradebook:
         ensure_assignment(gradebook, assignment)
@@ -224,6 +248,7 @@ def _written_answers(course, assignment, result):
     return found
 
 
+@functools.lru_cache(maxsize=8)
 def _release_texts(assignment):
     """grade_id -> the stub text students start from, for each written answer."""
     written = {g for g, c in source_cells(assignment).items() if c.role is Role.WRITTEN}
