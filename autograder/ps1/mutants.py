@@ -312,3 +312,18 @@ def fruit_posterior_rows(shape, colour, prior=FRUIT_PRIOR, p_shape=P_SHAPE_GIVEN
 def fruit_posterior_unnormalised(shape, colour, prior=FRUIT_PRIOR, p_shape=P_SHAPE_GIVEN_FRUIT,
                                  p_colour=P_COLOUR_GIVEN_FRUIT):
     return prior * p_shape[:, shape] * p_colour[:, colour]
+
+
+# Inputs are never modified (docs/course.md): the engine compares each argument after the call.
+@mutant("conditional", hint="this divides the joint table in place (P_AB /= ...): the table you "
+                            "were given is changed; return a new table instead")
+def conditional_normalises_in_place(P_AB):
+    P_AB /= marginal(P_AB, 1)[:, None]
+    return P_AB
+
+
+@mutant("variance", hint="this centres the values in place (values -= mean): the array you were "
+                         "given is changed; compute values - mean into a new array instead")
+def variance_centres_in_place(values, probs):
+    values -= expectation(values, probs)
+    return float(np.sum(probs * values ** 2))

@@ -660,3 +660,12 @@ def perplexity_inverse_mean_probability(token_log_probs):
 def perplexity_t_minus_one(token_log_probs):
     lp = np.asarray(token_log_probs, dtype=float)
     return np.exp(-np.sum(lp) / (lp.size - 1))
+
+
+# Inputs are never modified (docs/course.md): the engine compares each argument after the call.
+@mutant("softmax", hint="this subtracts the maximum from z in place (z -= max): the logits you were "
+                        "given are changed; compute z - max into a new array instead")
+def softmax_shifts_in_place(z, axis=-1):
+    z -= np.max(z, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=axis, keepdims=True)

@@ -507,3 +507,28 @@ def sgd_train_no_lr(params, X, y, lr, reg, epochs, batch_size, rng):
                 params[name] -= grads[name]
             loss_history.append(loss)
     return params, loss_history
+
+
+# Inputs are never modified (docs/course.md): the engine compares each argument after the call.
+@mutant("relu_forward", hint="this writes the result into x (x[x < 0] = 0): the array you were "
+                             "given is changed; return a new array instead")
+def relu_forward_in_place(x):
+    x[x < 0] = 0.0
+    return x
+
+
+@mutant("sgd_train", hint="this copies the dict of parameters but not the arrays in it (dict(params)): "
+                          "every update changes the caller's arrays; copy each array")
+def sgd_train_shallow_copy(params, X, y, lr, reg, epochs, batch_size, rng):
+    params = dict(params)
+    N = X.shape[0]
+    loss_history = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = two_layer_loss(params, X[batch], y[batch], reg)
+            for name in params:
+                params[name] -= lr * grads[name]
+            loss_history.append(loss)
+    return params, loss_history

@@ -29,6 +29,8 @@ def test_rows_sum_to_one(student):
     assert got.shape == P.shape
     assert np.all(got >= 0)
     assert_allclose(np.sum(got, axis=1), np.ones(7), rtol=0, atol=1e-6)
+    # Distributions, and this table's rows: uniform rows are distributions too.
+    assert_allclose(got, ref.conditional(P), rtol=1e-6, atol=1e-9)
 
 
 @points(1)

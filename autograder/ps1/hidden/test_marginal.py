@@ -38,7 +38,10 @@ def test_marginal_is_a_distribution(student):
     "The marginal of a joint distribution is itself a distribution: non-negative, summing to one."
     rng = np.random.default_rng(103)
     for shape, axis in (((6, 3), 1), ((2, 9), 0), ((5, 4), 0)):
-        got = np.asarray(student.marginal(joint(rng, shape), axis), dtype=float)
+        P = joint(rng, shape)
+        got = np.asarray(student.marginal(P, axis), dtype=float)
         assert got.shape == (shape[1 - axis],), f"shape {got.shape} for a {shape} table, axis={axis}"
         assert np.all(got >= 0)
         assert_allclose(np.sum(got), 1.0, rtol=0, atol=1e-6)
+        # A distribution, and this table's: a uniform answer is a distribution too.
+        assert_allclose(got, ref.marginal(P, axis), rtol=1e-6, atol=1e-9)

@@ -29,12 +29,16 @@ def test_outcomes_impossible_under_p_count_zero(student):
 
 @points(1)
 def test_infinite_where_q_rules_out_a_possible_outcome(student):
-    "H(P, Q) is infinite when Q gives probability zero to an outcome that P makes possible."
+    "H(P, Q) is infinite when Q gives probability zero to an outcome that P makes possible, and finite when P rules that outcome out too."
     rng = np.random.default_rng(233)
     p, q = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
     q[4] = 0.0
     q /= q.sum()
     assert number(student.cross_entropy_pq(p, q)) == np.inf
+    # Only there: where P gives that outcome probability zero too, the value is finite.
+    p[4] = 0.0
+    p /= p.sum()
+    assert_allclose(number(student.cross_entropy_pq(p, q)), ref.cross_entropy_pq(p, q), rtol=1e-6, atol=1e-9)
 
 
 @points(1)

@@ -37,12 +37,16 @@ def test_outcomes_impossible_under_p_count_zero(student):
 
 @points(1)
 def test_infinite_where_q_rules_out_a_possible_outcome(student):
-    "KL(P || Q) is infinite when Q gives probability zero to an outcome that P makes possible."
+    "KL(P || Q) is infinite when Q gives probability zero to an outcome that P makes possible, and finite when P rules that outcome out too."
     rng = np.random.default_rng(224)
     p, q = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))
     q[2] = 0.0
     q /= q.sum()
     assert number(student.kl_divergence(p, q)) == np.inf
+    # Only there: where P gives that outcome probability zero too, the value is finite.
+    p[2] = 0.0
+    p /= p.sum()
+    assert_allclose(number(student.kl_divergence(p, q)), ref.kl_divergence(p, q), rtol=1e-6, atol=1e-9)
 
 
 @points(1)

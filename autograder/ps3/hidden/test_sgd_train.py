@@ -66,3 +66,19 @@ def test_learns_the_spirals(student):
     trained, _ = _student(student, params, X, y, 0.5, 1e-3, 150, 30, np.random.default_rng(378))
     accuracy = ref.accuracy(trained, X, y)
     assert accuracy >= 0.9, f"training accuracy {accuracy:.3f} < 0.9"
+
+
+@points(1)
+def test_randomness_comes_from_rng_only(student):
+    "Equal seeds give identical training, different seeds a different shuffle, and numpy's and Python's global random states are left untouched."
+    params, X, y = _small_problem(379)
+    args = (X, y, 0.3, 0.1, 3, 5)  # batches of 5 out of 12: the order of the samples matters
+    before = student.global_random_state()
+    first, first_history = _student(student, params, *args, np.random.default_rng(380))
+    again, again_history = _student(student, params, *args, np.random.default_rng(380))
+    other, other_history = _student(student, params, *args, np.random.default_rng(381))
+    after = student.global_random_state()
+    assert all(np.array_equal(first[k], again[k]) for k in KEYS), "equal seeds gave different parameters"
+    assert np.array_equal(first_history, again_history), "equal seeds gave different loss histories"
+    assert not np.array_equal(first_history, other_history), "different seeds gave the same loss history"
+    assert before == after, "the global random state changed"

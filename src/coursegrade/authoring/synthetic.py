@@ -171,3 +171,152 @@ def write_batch(notebooks, submitted_dir, assignment_name):
         nbformat.write(notebook, path)
         paths.append(path)
     return paths
+
+
+# ------------------------------------------------------------------ automatic mutants (the gate)
+
+CONSTANTS = ("zeros", "ones", "inf", "nan", "uniform", "first input")
+EXPRESSION_CONSTANTS = ("zeros", "ones")
+
+
+class AutomaticMutant:
+    """A wrong answer the gate makes itself from a question's solution (course validate):
+    `kind` "constant" (the solution's function, its result replaced by a constant of the same
+    shape and type: `constant` is one of CONSTANTS; for an answer that binds SymPy expressions
+    instead of defining functions, each bound name is set to 0 or 1) or "rng" (the solution
+    called with its `rng` replaced by a generator seeded from numpy's global state)."""
+
+    def __init__(self, kind, question, target, constant="", names=()):
+        self.kind, self.question, self.target, self.constant = kind, question, target, constant
+        self.names = tuple(names)  # the names an expression answer binds
+
+    @property
+    def name(self):
+        if self.kind == "rng":
+            return f"{self.target} draws from np.random"
+        if self.names:
+            return f"{self.target} = {'0' if self.constant == 'zeros' else '1'}"
+        return f"{self.target} returns {self.constant}"
+
+    @property
+    def key(self):
+        """Its submission's name in the gate's batch."""
+        return f"{self.kind}--{self.question}--{self.target}--{self.constant}".replace(", ", "+").replace(" ", "-")
+
+
+def automatic_mutants(assignment):
+    """([AutomaticMutant], {question: why skipped}) for the questions with an answer cell:
+    per public function its answer cell defines, one per constant of CONSTANTS, and one more
+    if it takes an `rng`. An answer that only binds names (a SymPy formula) gets 0 and 1 for
+    all of them at once. A class is skipped: its objects are graded through handles, and a
+    constant object is no answer a student would write."""
+    mutants, skipped = [], {}
+    for question in assignment.autograded_questions:
+        cell = assignment.source_cells.get(f"{question}_answer")
+        if cell is None or cell.cell_type != "code":
+            continue
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError:
+            continue
+        functions = [n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and not n.name.startswith("_")]
+        classes = [n.name for n in body if isinstance(n, ast.ClassDef)]
+        for fn in functions:
+            mutants += [AutomaticMutant("constant", question, fn.name, c) for c in CONSTANTS]
+            parameters = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+            if any(p.arg == "rng" for p in parameters):
+                mutants.append(AutomaticMutant("rng", question, fn.name))
+        if not functions and classes:
+            skipped[question] = "a class (" + ", ".join(classes) + ")"
+        elif not functions:
+            names = [t.id for n in body if isinstance(n, ast.Assign) for t in n.targets
+                     if isinstance(t, ast.Name) and not t.id.startswith("_")]
+            if names:
+                mutants += [AutomaticMutant("constant", question, ", ".join(names), c, names)
+                            for c in EXPRESSION_CONSTANTS]
+    return mutants, skipped
+
+
+# Appended to the answer cell: the helpers and the wrapper. Names begin with
+# "_automatic_" so that nothing of the solution's is shadowed.
+_CONSTANT_HELPER = '''
+def _automatic_constant(value, kind):
+    """A constant of the same shape and type as `value` (recursively in containers)."""
+    import sys
+    import numpy as np
+    fills = {"zeros": 0.0, "ones": 1.0, "inf": float("inf"), "nan": float("nan"), "uniform": 0.0}
+    fill = fills[kind]
+    sympy, torch = sys.modules.get("sympy"), sys.modules.get("torch")
+    if isinstance(value, (bool, np.bool_)):
+        return type(value)(fill) if kind in ("zeros", "ones", "uniform") else fill
+    if isinstance(value, (int, np.integer)):
+        return type(value)(int(fill)) if kind in ("zeros", "ones", "uniform") else fill
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return type(value)(fill)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        if kind == "uniform" and value.dtype.kind == "f" and value.ndim >= 1 and value.size \\
+                and np.all(value >= 0) and np.allclose(value.sum(axis=-1), 1.0):
+            return np.full_like(value, 1.0 / value.shape[-1])
+        if value.dtype.kind in "biu" and kind in ("inf", "nan"):
+            return np.full(value.shape, fill)
+        return np.full_like(value, fill)
+    if torch is not None and isinstance(value, torch.Tensor):
+        return _automatic_constant(value.detach().cpu().numpy(), kind)
+    if sympy is not None and isinstance(value, sympy.Basic):
+        return {"zeros": sympy.Integer(0), "ones": sympy.Integer(1), "inf": sympy.oo,
+                "nan": sympy.nan, "uniform": sympy.Integer(0)}[kind]
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_automatic_constant(v, kind) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_automatic_constant(v, kind) for v in value)
+    if isinstance(value, dict):
+        return {k: _automatic_constant(v, kind) for k, v in value.items()}
+    return value
+'''
+
+_CONSTANT_WRAPPER = '''
+_automatic_original_{name} = {name}
+
+
+def {name}(*args, **kwargs):
+    return _automatic_constant(_automatic_original_{name}(*args, **kwargs), {kind!r})
+'''
+
+_FIRST_INPUT_WRAPPER = '''
+def {name}(*args, **kwargs):
+    return args[0] if args else next(iter(kwargs.values()), None)
+'''
+
+_GLOBAL_RANDOM_WRAPPER = '''
+import inspect as _automatic_inspect
+import numpy as _automatic_np
+_automatic_original_{name} = {name}
+_automatic_signature_{name} = _automatic_inspect.signature({name})
+
+
+def {name}(*args, **kwargs):
+    bound = _automatic_signature_{name}.bind(*args, **kwargs)
+    bound.arguments["rng"] = _automatic_np.random.default_rng(_automatic_np.random.randint(2**31))
+    return _automatic_original_{name}(*bound.args, **bound.kwargs)
+'''
+
+
+def automatic_notebook(assignment, mutant):
+    """The solution where the answer cell of `mutant.question` ends with the mutant's wrapper
+    around the solution's own function (or, for an expression answer, its rebinding)."""
+    if mutant.kind == "rng":
+        code = _GLOBAL_RANDOM_WRAPPER.format(name=mutant.target)  # drawn from, and advancing, np.random
+    elif mutant.names:
+        code = _CONSTANT_HELPER + "".join(f"\n{n} = _automatic_constant({n}, {mutant.constant!r})"
+                                          for n in mutant.names) + "\n"
+    elif mutant.constant == "first input":
+        code = _FIRST_INPUT_WRAPPER.format(name=mutant.target)
+    else:
+        code = _CONSTANT_HELPER + _CONSTANT_WRAPPER.format(name=mutant.target, kind=mutant.constant)
+    notebook = solution_notebook(assignment)
+    for cell in notebook.cells:
+        if cells.grade_id(cell) == f"{mutant.question}_answer":
+            cell.source = cell.source.rstrip("\n") + "\n\n" + code
+            return notebook
+    raise ValueError(f"{assignment.name} has no answer cell {mutant.question}_answer")

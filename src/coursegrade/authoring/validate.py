@@ -1,6 +1,10 @@
 """Proof that an assignment is gradeable and fair, in the same sandboxed engine students get:
 the solution earns full marks, the release stub zero, every mutant loses points, every
 alternative keeps full marks, a monkeypatching cheat earns nothing, and the release leaks nothing.
+Besides the hand-written mutants, the gate makes its own from each solution function
+(synthetic.automatic_mutants): a constant answer of the right shape (zeros, ones, inf, nan, a
+uniform distribution, the first input unchanged) must score 0 on its question, and a function
+that takes an `rng` but draws from numpy's global state instead must lose points.
 """
 import ast
 import io
@@ -15,8 +19,9 @@ from coursegrade.outputs.diagnosis import mutant_entries, save_signatures
 from coursegrade.grading.notebooks import parse_cells
 from coursegrade.authoring.release import ReleaseError, find_leaks, release_drift
 from coursegrade.grading.sandbox import Limits, SandboxedRun, StudentError, Zygote
-from coursegrade.authoring.synthetic import (cheating_notebook, solution_notebook, starter_notebook,
-                                         stub_notebook, variant_notebook, write_batch)
+from coursegrade.authoring.synthetic import (automatic_mutants, automatic_notebook, cheating_notebook,
+                                         solution_notebook, starter_notebook, stub_notebook,
+                                         variant_notebook, write_batch)
 from coursegrade.grading.unanswered import release_answers
 from coursegrade.content.variants import ALTERNATIVE, MUTANT, load_variants
 from coursegrade.core.results import Outcome
@@ -24,7 +29,7 @@ from coursegrade.core.results import Outcome
 
 @dataclass
 class Verdict:
-    kind: str          # solution, stub, cheat, mutant, alternative, release
+    kind: str          # solution, stub, cheat, mutant, alternative, constant, rng, release
     name: str
     ok: bool
     score: str = ""    # "earned/max"
@@ -38,6 +43,10 @@ class Validation:
     assignment: str
     verdicts: list = field(default_factory=list)
     mutation_scores: dict = field(default_factory=dict)  # question -> (caught, total)
+    # the gate's own mutants (automatic_mutants), counted apart from the hand-written ones:
+    constant_scores: dict = field(default_factory=dict)  # question -> (scored 0, total)
+    rng_scores: dict = field(default_factory=dict)       # question -> (lost points, total)
+    skipped: dict = field(default_factory=dict)          # question -> why it has no constants
     seconds: float = 0.0
     mutants: list = field(default_factory=list)  # failure signatures (see diagnosis.py)
 
@@ -79,6 +88,9 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
             notebooks[f"starter--{question}"] = starter_notebook(assignment, question)
     for variant in variants:
         notebooks[f"{variant.kind}--{variant.name}"] = variant_notebook(assignment, [variant])
+    automatic, report.skipped = automatic_mutants(assignment)
+    for generated in automatic:
+        notebooks[generated.key] = automatic_notebook(assignment, generated)
     repeated = ["solution"] + [f"{MUTANT}--{v.name}" for v in variants if v.kind == MUTANT][::4][:REPEATED]
     for name in repeated:
         notebooks[f"again--{name}"] = notebooks[name]
@@ -93,6 +105,12 @@ def _validate_grading(assignment, workers, use_bwrap, limits):
     report.verdicts += [_judge_starter(q, by_name[f"starter--{q}"]) for q in starters]
     report.verdicts += [_judge_variant(v, by_name[f"{v.kind}--{v.name}"]) for v in variants]
     report.mutation_scores = _mutation_scores(assignment, variants, report.verdicts)
+    for generated in automatic:
+        verdict = _judge_automatic(generated, by_name[generated.key])
+        report.verdicts.append(verdict)
+        scores = report.constant_scores if generated.kind == "constant" else report.rng_scores
+        done, total = scores.get(generated.question, (0, 0))
+        scores[generated.question] = (done + verdict.ok, total + 1)
     report.mutants = mutant_entries(variants, {v.name: by_name[f"{v.kind}--{v.name}"] for v in variants})
     # Grading a batch needs these to recognise known mistakes: keep them in the machine's cache
     # (the course's own folder is the CLI's to write, see cli._validate).
@@ -232,6 +250,22 @@ def _judge_variant(variant, result):
                    variant.target)
 
 
+def _judge_automatic(generated, result):
+    """A constant answer must score 0 on its question; a global-random one must lose points."""
+    question = generated.question
+    earned, most = result.scores.get(question, 0.0), result.max_scores.get(question, 0.0)
+    score = f"{earned:g}/{most:g}" if result.graded else _score(result)
+    passed = [t.test for t in result.tests_of(question) if t.outcome is Outcome.PASSED]
+    if generated.kind == "constant":
+        ok = result.graded and earned == 0
+        expected, detail = f"0 on {question}", "" if ok else "let through by " + ", ".join(passed)
+    else:
+        ok = result.graded and earned < most
+        expected = "loses points"
+        detail = "" if ok else "SURVIVED: no test of " + question + " notices np.random used instead of rng"
+    return Verdict(generated.kind, generated.name, ok, score, expected, detail, generated.target)
+
+
 def _mutation_scores(assignment, variants, verdicts):
     """question -> (caught, total) over the mutants whose target the question grades."""
     questions = assignment.autograded_questions
@@ -261,4 +295,11 @@ def format_validation(report):
     if report.mutation_scores:
         lines.append("  mutation score per question (caught/total): " + ", ".join(
             f"{q} {c}/{t}" for q, (c, t) in sorted(report.mutation_scores.items())))
+    if report.constant_scores:
+        lines.append("  constant answers scoring 0 per question (zero/total): " + ", ".join(
+            f"{q} {c}/{t}" for q, (c, t) in sorted(report.constant_scores.items()))
+            + "".join(f"; {q} skipped: {why}" for q, why in sorted(report.skipped.items())))
+    if report.rng_scores:
+        lines.append("  np.random instead of rng, losing points per question (caught/total): " + ", ".join(
+            f"{q} {c}/{t}" for q, (c, t) in sorted(report.rng_scores.items())))
     return "\n".join(lines)

@@ -168,6 +168,9 @@ def _warn_about(info):
                           "submission's files are bounded only by the sandbox's /tmp")
     if info.get("seccomp") is False:
         weaknesses.append("seccomp does not work here: nothing refuses fork, signals or sockets")
+    if info.get("cgroup") is False and cgroups.why_not() is None:
+        weaknesses.append("a submission's process could not join the cgroup made for it (the "
+                          "kernel refused the move): memory and tasks are bounded by rlimits only")
     for weakness in weaknesses:
         if weakness not in _warned:
             _warned.add(weakness)
@@ -560,17 +563,28 @@ def _launch(preload, warm_cells, use_bwrap, mother, later="", limits=None, slot=
 class SandboxedRun:
     """One submission's code in a child of the zygote: its cells are executed once, then the
     hidden tests call into it. A child that dies or overruns is replaced (cells re-executed,
-    skipping any cell that killed the previous one) up to `limits.restarts` times."""
+    skipping any cell that killed the previous one). Restarts are budgeted per question
+    (`question`, set by the hidden suite before each test): once calls for one question have
+    ended the child more than `limits.restarts` times, that question's later calls fail at
+    once, and the other questions are graded as usual.
 
-    def __init__(self, zygote, cells):
+    `forbidden` ({question: [dotted names]}, FORBIDDEN_CALLS) is enforced inside the child:
+    the listed library functions are wrapped there before any cell runs, and refuse to work
+    while the child answers a call for a question that forbids them (inside/guards.py)."""
+
+    def __init__(self, zygote, cells, forbidden=None):
         self.zygote, self.limits = zygote, zygote.limits
         self.cells = cells            # [(name, source)] in notebook order
         self.cell_outcomes = {}       # name -> {"kind", "message"} for cells that failed
         self.bad_cells = set()        # cells not re-run after they killed or stalled a child
         self.deadline = time.monotonic() + self.limits.submission_seconds
         self.sock = self.pid = self.timeout = None
-        self.restarts = -1
+        self.forbidden = {q: sorted(set(names)) for q, names in (forbidden or {}).items() if names}
+        self.question = None          # the question the current calls are made for
+        self.deaths = {}              # question -> how often its calls ended the child
+        self.failures = {}            # question -> how the last of those ended
         self.last_failure = None
+        self._building = False        # cells are being executed (a death there is the cell's)
 
     def __enter__(self):
         try:
@@ -593,23 +607,33 @@ class SandboxedRun:
     def _ensure_child(self):
         if self.sock is not None:
             return
-        self.restarts += 1
-        if self.restarts > self.limits.restarts:
-            raise StudentError("crashed", "the submission's process was restarted too often "
-                               f"(last: {self.last_failure})")
+        deaths = self.deaths.get(self.question, 0)
+        if deaths > self.limits.restarts:  # this question's calls keep ending the process
+            raise StudentError("crashed", f"not run: this question's code ended the submission's "
+                               f"process {deaths} times (last: {self.failures.get(self.question)})")
         self.sock, self.pid = self.zygote.spawn()
         self.timeout = None
-        for name, source in self.cells:
-            if name in self.bad_cells:
-                continue
-            try:
-                self._request({"op": "exec", "source": source, "name": name},
-                              self.limits.cell_seconds, restart=False)
-            except StudentError as failure:
-                self.cell_outcomes[name] = {"kind": failure.kind, "message": failure.message}
-                if self.sock is None:  # the cell killed or stalled the child: skip it next time
-                    self.bad_cells.add(name)
-                    return self._ensure_child()
+        # The wrappers of the forbidden library functions go in before any cell runs, so that
+        # whatever a cell binds to them (an alias, a default argument) is the wrapper.
+        guard = sorted({name for names in self.forbidden.values() for name in names})
+        self._building = True
+        try:
+            for name, source in self.cells:
+                if name in self.bad_cells:
+                    continue
+                request = {"op": "exec", "source": source, "name": name}
+                if guard:
+                    request["guard"], guard = guard, None
+                try:
+                    self._request(request, self.limits.cell_seconds, restart=False)
+                except StudentError as failure:
+                    self.cell_outcomes[name] = {"kind": failure.kind, "message": failure.message}
+                    if self.sock is None:  # the cell killed or stalled the child: skip it next time
+                        self.bad_cells.add(name)
+                        self._building = False
+                        return self._ensure_child()
+        finally:
+            self._building = False
 
     def _child_died(self, kind, message):
         status = self.zygote.end(self.pid)
@@ -617,6 +641,9 @@ class SandboxedRun:
         self.sock = self.pid = None
         kind, message = _classify_death(kind, message, status)
         self.last_failure = message
+        if not self._building:  # a call ended it: counted against the question it was for
+            self.deaths[self.question] = self.deaths.get(self.question, 0) + 1
+            self.failures[self.question] = message
         return StudentError(kind, message)
 
     # -- requests
@@ -681,9 +708,17 @@ class SandboxedRun:
             self.sock.settimeout(left)
             self.timeout = left
 
+    def _for_question(self, request):
+        """`request` with the library calls that the current question forbids, which the
+        child refuses while it answers (the notebook's cells and other questions run free)."""
+        names = self.forbidden.get(self.question)
+        if names:
+            request["forbid"] = names
+        return request
+
     def call(self, target, args=(), kwargs=None):
-        return self._request({"op": "call", "target": target, "args": list(args),
-                              "kwargs": kwargs or {}}, self.limits.call_seconds)
+        return self._request(self._for_question({"op": "call", "target": target, "args": list(args),
+                                                 "kwargs": kwargs or {}}), self.limits.call_seconds)
 
     def get(self, name):
         return self._request({"op": "get", "name": name}, self.limits.call_seconds)
@@ -692,12 +727,12 @@ class SandboxedRun:
         return self._request({"op": "has", "name": name}, self.limits.call_seconds) is True
 
     def getattr(self, handle, name):
-        return self._request({"op": "getattr", "target": handle, "name": name},
+        return self._request(self._for_question({"op": "getattr", "target": handle, "name": name}),
                              self.limits.call_seconds)
 
     def operator(self, name, args):
         """`operator.<name>(*args)` applied in the sandbox, to objects behind handles."""
-        return self._request({"op": "operator", "name": name, "args": list(args)},
+        return self._request(self._for_question({"op": "operator", "name": name, "args": list(args)}),
                              self.limits.call_seconds)
 
     def define(self, source, notebook=False):
@@ -728,6 +763,11 @@ def _described(error):
     memory = kind_name == "MemoryError" or "can't allocate memory" in message
     if kind_name == "an ungradable value":
         return StudentError("error", f"returned {kind_name}: {message}")
+    if kind_name == "ForbiddenCall":  # a library call the question forbids (guards.ForbiddenCalls)
+        return StudentError("forbidden-call", f"uses {message}, which does the work this question "
+                            "asks you to implement (refused while its tests ran)")
+    if kind_name == "ModifiedInput":  # the course's rule: inputs are never modified (guards.py)
+        return StudentError("failed", message)
     return StudentError("memory" if memory else "error",
                         f"raised {kind_name}: {message}{location}")
 

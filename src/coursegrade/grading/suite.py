@@ -173,15 +173,24 @@ class HiddenSuite:
         if all(test["question"] in settled for test in tests):  # nothing to run: no process
             result.tests = [_test_result(test, settled[test["question"]]) for test in tests]
             return
-        with SandboxedRun(zygote, notebook.cells) as run:
+        timed_out = {}  # question -> the outcome of its remaining tests, once one timed out
+        with SandboxedRun(zygote, notebook.cells, self.assignment.forbidden_calls) as run:
             self.current = Student(run)
             for index, (item, test) in enumerate(zip(items, tests)):
-                if test["question"] in settled:
-                    outcome = settled[test["question"]]
+                question = test["question"]
+                run.question = question  # restarts are budgeted, forbidden calls refused, per question
+                if question in settled:
+                    outcome = settled[question]
+                elif question in timed_out:  # a hanging answer costs one call limit, not one per test
+                    outcome = timed_out[question]
                 elif test["direct"]:
                     outcome = self._call_directly(item)
                 else:
                     outcome = self._run_item(item, items[index + 1] if index + 1 < len(items) else None)
+                if outcome["outcome"] is Outcome.TIMEOUT and question not in timed_out:
+                    timed_out[question] = {"outcome": Outcome.TIMEOUT, "message":
+                                           "not run: an earlier test of this question timed out ("
+                                           + (outcome.get("message") or "time limit") + ")"}
                 result.tests.append(_test_result(test, outcome))
             result.cells = run.cell_outcomes
         self.current = None

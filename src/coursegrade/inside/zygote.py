@@ -52,6 +52,7 @@ import types
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guards  # noqa: E402
 import landlock  # noqa: E402
 import seccomp  # noqa: E402
 import wire  # noqa: E402  (after the path fix: the interpreter runs isolated, -I)
@@ -738,6 +739,8 @@ class Child:
     def handle(self, request):
         op = request["op"]
         if op == "exec":
+            if request.get("guard"):  # before the first cell: the forbidden calls (guards.py)
+                guards.FORBIDDEN.install(request["guard"], self.namespace)
             exec(compile(request["source"], f"<{request['name']}>", "exec"), self.namespace)
             return None
         if op == "call":
@@ -745,17 +748,21 @@ class Child:
             fn = self.resolve(target) if isinstance(target, wire.Handle) else self.lookup(target)
             args = self.resolve(request.get("args", []))
             kwargs = self.resolve(request.get("kwargs", {}))
-            return fn(*args, **kwargs)
+            saved = guards.kept(args, kwargs)  # the course's rule: inputs are never modified
+            value = self.guarded(request, fn, *args, **kwargs)
+            guards.check_unmodified(fn, saved)
+            return value
         if op == "get":
             return self.lookup(request["name"])
         if op == "has":
             return request["name"] in self.namespace
         if op == "getattr":
-            return getattr(self.resolve(request["target"]), request["name"])
+            return self.guarded(request, getattr, self.resolve(request["target"]), request["name"])
         if op == "operator":  # `a * 3`, `2 - a`, `-a` on handles: Python's own dispatch, here
             if request["name"] not in OPERATORS:
                 raise ValueError(f"unknown operator {request['name']!r}")
-            return getattr(operator, request["name"])(*self.resolve(request.get("args", [])))
+            return self.guarded(request, getattr(operator, request["name"]),
+                                *self.resolve(request.get("args", [])))
         if op == "define":
             scope = {"np": np, "math": math}
             if request.get("notebook"):
@@ -764,6 +771,17 @@ class Child:
         if op == "output":
             return "".join(self.output.kept)
         raise ValueError(f"unknown operation {op!r}")
+
+    def guarded(self, request, fn, *args, **kwargs):
+        """fn(*args, **kwargs), refusing the library calls the request's question forbids."""
+        forbid = request.get("forbid")
+        if not forbid:
+            return fn(*args, **kwargs)
+        guards.FORBIDDEN.begin(forbid)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            guards.FORBIDDEN.end()  # raises ForbiddenCall if one was refused, caught or not
 
     def lookup(self, name):
         if name not in self.namespace:
