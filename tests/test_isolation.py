@@ -831,3 +831,28 @@ def test_kill_9_of_course_grade_leaves_nothing(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _leftovers(tmp) == [], f"a dead run's leftovers were not removed: {_leftovers(tmp)}"
     assert not any(os.path.exists(f) for f in stale_cgroups)
+
+
+def test_a_python_that_lives_under_tmp_stays_importable_and_the_rest_of_tmp_is_hidden(tmp_path):
+    """A checkout and its venv under /tmp (as CI's fresh clone may be): each zygote covers /tmp
+    with its own tmpfs, but binds back, read-only, the folders its Python imports from."""
+    kept, other = tmp_path / "kept", tmp_path / "other"
+    kept.mkdir(), other.mkdir()
+    (kept / "marker.py").write_text("VALUE = 42\n")
+    (other / "secret").write_text("x")
+    inside = Path(__file__).resolve().parents[1] / "src" / "coursegrade" / "inside"
+    probe = (f"import sys; sys.path.insert(0, {str(inside)!r}); import zygote; sys.path.append({str(kept)!r});"
+             "why = zygote.make_private(1 << 20); import os, json;"
+             f"ok = why is True and __import__('marker').VALUE == 42;"
+             f"print(json.dumps([why, ok, os.path.exists({str(other / 'secret')!r}),"
+             f" os.access({str(kept)!r}, os.W_OK)]))")
+    one_thread = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=60,
+                         env=one_thread)  # (unshare needs a process of one thread)
+    assert out.returncode == 0, out.stderr
+    why, imported, other_seen, kept_writable = json.loads(out.stdout.strip().splitlines()[-1])
+    if why is not True:
+        pytest.skip(f"no private /tmp on this machine: {why}")
+    assert imported, "a module on sys.path under /tmp could not be imported after make_private"
+    assert not other_seen, "the rest of /tmp stayed visible"
+    assert not kept_writable, "the folder bound back is writable"

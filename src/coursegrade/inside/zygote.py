@@ -348,7 +348,8 @@ def _not_dumpable():
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
 _CLONE_NEWNS, _CLONE_NEWIPC, _CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 1 << 14, 1 << 18
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND = 1, 2, 4, 8, 32, 4096
+_MS_NOATIME, _MS_NODIRATIME, _MS_REC, _MS_PRIVATE, _MS_RELATIME = 1024, 2048, 1 << 14, 1 << 18, 1 << 21
 # Places any process may write to, where bubblewrap cannot hide them: each zygote covers
 # them with an empty read-only tmpfs (or, the one its TMPDIR is in, with its own /tmp).
 _SHARED_PLACES = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/shm", "/run/lock")
@@ -440,13 +441,18 @@ def make_private(disk_bytes):
             # The shared place TMPDIR is in (if any) becomes its own tmpfs, TMPDIR made anew
             # in it; every other shared place is covered, empty and read-only.
             home = next((p for p in _SHARED_PLACES if tmp == p or tmp.startswith(p + "/")), tmp)
+            kept = _kept_under_shared_places()
             for place in _SHARED_PLACES:
                 if place != home and os.path.isdir(place) and not os.path.islink(place) \
                         and not home.startswith(place + "/"):
-                    _mount("tmpfs", place, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
-                           "size=4k,nr_inodes=16,mode=0555")
+                    _mount("tmpfs", place, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                           "size=16k,nr_inodes=64,mode=0555")
+                    _bind_back(kept, place)
+                    _mount(None, place, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID
+                           | _MS_NODEV | _MS_NOEXEC)
             _mount("tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV,
                    f"size={int(disk_bytes)},nr_inodes={_TMP_INODES},mode=0700")
+            _bind_back(kept, home)
             os.makedirs(tmp, mode=0o700, exist_ok=True)
             os.chdir(tmp)
             return True
@@ -456,6 +462,38 @@ def make_private(disk_bytes):
             _drop_capabilities()
     finally:
         _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _kept_under_shared_places():
+    """{path: O_PATH fd} of what this interpreter runs from (its prefix, the folders on
+    sys.path) where that lies in a shared place, e.g. a checkout and its venv under /tmp:
+    covering the place must not hide the Python the children import from. Opened before the
+    covering mount, bound back on top of it (_bind_back), read-only."""
+    wanted = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path]
+              if p and os.path.exists(p)}
+    wanted = {p for p in wanted if any(p.startswith(place + "/") for place in _SHARED_PLACES)}
+    outermost = [p for p in wanted if not any(p.startswith(q + "/") for q in wanted)]
+    return {p: os.open(p, os.O_PATH | os.O_CLOEXEC) for p in sorted(outermost)}
+
+
+def _bind_back(kept, place):
+    """Bind each kept path under `place` back at its own path, read-only, over the new tmpfs."""
+    for path, fd in kept.items():
+        if not path.startswith(place + "/"):
+            continue
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(path, mode=0o555, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), mode=0o555, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o444))
+        _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
+        # A remount must keep the flags the source's mount has (the kernel locks them in a
+        # user namespace), and adds read-only.
+        have = os.statvfs(path).f_flag
+        keep = have & (_MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC | _MS_NOATIME | _MS_NODIRATIME)
+        keep |= _MS_RELATIME if have & os.ST_RELATIME else 0
+        _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV | keep)
+        os.close(fd)
 
 
 def _mount(source, target, fstype, flags, data=None):
