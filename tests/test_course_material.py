@@ -100,3 +100,14 @@ def test_every_answered_question_has_mutants_and_alternatives(name):
         targets = {v.target for v in variants if v.kind == kind}
         missing = [q for q, names in answers.items() if not names & targets]
         assert not missing, f"{name}: questions without a {kind}: {missing}"
+
+
+def test_a_mutant_counts_for_the_question_whose_answer_it_replaces():
+    """ps5's mutant of the class `Value`, caught by a test of the question `dual`, counts for
+    `value` (the answer cell defining `Value`), not for the question whose test caught it."""
+    from coursegrade.authoring.validate import Verdict, _mutation_scores
+    assignment = COURSE.assignment("ps5")
+    caught = Verdict("mutant", "value_grad_overwritten", True, "3/10", "loses points",
+                     "dual::test_against_reference", "Value")
+    scores = _mutation_scores(assignment, [], [caught])
+    assert scores == {"value": (1, 1)}

@@ -73,6 +73,22 @@ def _defines(node, target):
     return False
 
 
+def question_defining(assignment, target):
+    """The autograded question whose answer cell defines `target` (a mutant's `Value` belongs
+    to the question `value`, whichever question's tests catch it); None if no answer cell does."""
+    for question in assignment.autograded_questions:
+        cell = assignment.source_cells.get(f"{question}_answer")
+        if cell is None or cell.cell_type != "code":
+            continue
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError:
+            continue
+        if any(_defines(node, target) for node in body):
+            return question
+    return None
+
+
 def variant_notebook(assignment, variants):
     """The solution with each of `variants` written in."""
     notebook = solution_notebook(assignment)

@@ -20,7 +20,7 @@ from coursegrade.grading.notebooks import parse_cells
 from coursegrade.authoring.release import ReleaseError, find_leaks, release_drift
 from coursegrade.grading.sandbox import Limits, SandboxedRun, StudentError, Zygote
 from coursegrade.authoring.synthetic import (automatic_mutants, automatic_notebook, cheating_notebook,
-                                         solution_notebook, starter_notebook, stub_notebook,
+                                         question_defining, solution_notebook, starter_notebook, stub_notebook,
                                          variant_notebook, write_batch)
 from coursegrade.grading.unanswered import release_answers
 from coursegrade.content.variants import ALTERNATIVE, MUTANT, load_variants
@@ -273,7 +273,8 @@ def _mutation_scores(assignment, variants, verdicts):
     for verdict in verdicts:
         if verdict.kind != MUTANT:
             continue
-        question = verdict.target if verdict.target in questions else _question_of(verdict, questions)
+        question = (verdict.target if verdict.target in questions
+                    else question_defining(assignment, verdict.target) or _question_of(verdict, questions))
         caught, total = scores.get(question, (0, 0))
         scores[question] = (caught + verdict.ok, total + 1)
     return scores
