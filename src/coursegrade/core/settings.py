@@ -76,6 +76,9 @@ DECLARED = [Setting("Sandbox", f.name, f.default, _LIMIT_HELP[f.name]) for f in 
             "time limit of trusted-side work on one answer's data (parsing and comparing a formula)"),
     Setting("Exports", "canvas_columns", {},
             "Canvas column header per assignment, e.g. {'ps1': 'ps1 (123456)'}"),
+    Setting("Gradescope", "hidden_visibility", "after_published",
+            "when students see the hidden tests' results on Gradescope: hidden, after_due_date, "
+            "after_published (once the grades are published) or visible"),
 ]
 _BY_KEY = {(s.section, s.name): s for s in DECLARED}
 ENGINE_SECTIONS = sorted({s.section for s in DECLARED})
@@ -106,6 +109,8 @@ def _check_type(setting, value, where):
                                                   for k, v in value.items()):
             raise wrong
         return dict(value)
+    if isinstance(default, str) and not isinstance(value, str):
+        raise wrong
     return value
 
 
@@ -118,6 +123,8 @@ def _type_words(default):
         return "a list of strings"
     if isinstance(default, dict):
         return "a dict of strings to strings"
+    if isinstance(default, str):
+        return "a string"
     return type(default).__name__
 
 

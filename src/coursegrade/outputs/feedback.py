@@ -66,7 +66,7 @@ def write_feedback(course, assignment, results, grades=None, signatures=None):
 def render_feedback(course, assignment, result, grade=None, signatures=None):
     """The feedback page of one result, as HTML text."""
     diagnosis = diagnose(result, signatures)
-    questions = [_question(assignment, q, result, diagnosis.get(q)) for q in assignment.autograded_questions]
+    questions = [question_feedback(assignment, q, result, diagnosis.get(q)) for q in assignment.autograded_questions]
     by_question = {q["name"]: q for q in questions}
     written = _written(assignment, result, grade)
     cells, placed = _cells(course, assignment, result, by_question, written)
@@ -79,7 +79,10 @@ def render_feedback(course, assignment, result, grade=None, signatures=None):
         generated=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
 
 
-def _question(assignment, name, result, diagnosis):
+def question_feedback(assignment, name, result, diagnosis):
+    """What a student is shown of one question (this page's box; Gradescope's results.json):
+    the score, and per hidden test only the fields of `_SAFE_TEST_FIELDS` with the outcome in
+    words; the question's mistake hints from `diagnosis` (diagnose()'s entry for it)."""
     tests = [{k: getattr(t, k) for k in _SAFE_TEST_FIELDS} for t in result.tests_of(name)]
     for test in tests:
         test["words"] = OUTCOME_WORDS.get(test["outcome"], test["outcome"])
