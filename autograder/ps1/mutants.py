@@ -327,3 +327,40 @@ def conditional_normalises_in_place(P_AB):
 def variance_centres_in_place(values, probs):
     values -= expectation(values, probs)
     return float(np.sum(probs * values ** 2))
+
+
+# The lessons' floating-point warnings: each of these is right on paper and loses points.
+@mutant("variance", hint="this computes E[X^2] - E[X]^2: for values far from zero (1e8 + small "
+                         "numbers) the two terms are huge and nearly equal, and their difference "
+                         "loses every digit; subtract the mean first, then square")
+def variance_second_moment(values, probs):
+    return expectation(values ** 2, probs) - expectation(values, probs) ** 2
+
+
+@mutant("bernoulli_log_likelihood",
+        hint="this computes log(1 - theta) as np.log(1 - theta): for a tiny theta, 1 - theta is "
+             "rounded and the log loses its digits (it is 0.0 below about 5e-17); use "
+             "np.log1p(-theta)")
+def bernoulli_log_likelihood_log_one_minus(theta, x):
+    x = np.asarray(x, dtype=float)
+    heads = float(np.sum(x))
+    tails = x.size - heads
+    total = 0.0
+    if heads > 0:
+        total += heads * np.log(theta) if theta > 0 else -np.inf
+    if tails > 0:
+        total += tails * np.log(1 - theta) if theta < 1 else -np.inf
+    return float(total)
+
+
+@mutant("map_bernoulli", hint="this only looks for the maximum strictly inside (0, 1): with no heads "
+                              "(or only heads) in enough flips the derivative has no zero there and "
+                              "the maximum over [0, 1] is the boundary, 0.0 (or 1.0)")
+def map_bernoulli_interior_roots_only(heads, n, mu0=0.5, sigma0=0.1):
+    s2 = sigma0 ** 2
+    roots = np.roots([1.0, -(1.0 + mu0), mu0 - n * s2, heads * s2])
+    real = roots[np.abs(roots.imag) < 1e-9].real
+    candidates = real[(real > 0) & (real < 1)]
+    J = (heads * np.log(candidates) + (n - heads) * np.log(1 - candidates)
+         - (candidates - mu0) ** 2 / (2 * s2))
+    return float(candidates[np.argmax(J)])  # no candidate: argmax of an empty array raises

@@ -149,6 +149,15 @@ def _(variance):
                                  f"gives {got}")
 
 
+@checks.add("variance", "values far from zero: 1e9 and 1e9 + 2, equally likely, have variance 1")
+def _(variance):
+    got = _number(variance(np.array([1e9, 1e9 + 2.0]), np.array([0.5, 0.5])), "variance(...)")
+    expect(np.isclose(got, 1.0, rtol=1e-9),
+           f"the mean is 1e9 + 1 and both values deviate from it by 1, so the variance is 1; yours "
+           f"gives {got}. E[X^2] - E[X]^2 subtracts two numbers near 1e18, where float64 numbers are "
+           f"128 apart: subtract the mean first, then square the small deviations.")
+
+
 # ----------------------------------------------------------------------------- bernoulli_log_likelihood
 
 @checks.add("bernoulli_log_likelihood", "three heads and one tail at theta = 0.7")
@@ -173,6 +182,16 @@ def _(bernoulli_log_likelihood):
     expect(not np.isnan(got), "got nan: the tails term computes 0 * log(0) although no tail was "
                               "observed")
     expect(got == 0.0, f"every flip had probability 1, and log(1) = 0; yours gives {got}")
+
+
+@checks.add("bernoulli_log_likelihood", "ten tails at a tiny theta = 1e-14: 10 log(1 - 1e-14), about -1e-13")
+def _(bernoulli_log_likelihood):
+    got = _number(bernoulli_log_likelihood(1e-14, np.zeros(10, dtype=int)), "the log-likelihood")
+    want = 10 * math.log1p(-1e-14)
+    expect(math.isclose(got, want, rel_tol=1e-9),
+           f"10 log(1 - 1e-14) = {want:.10g}; yours gives {got:.10g}. 1 - 1e-14 is rounded to a "
+           f"float64 (neighbours near 1 are 1.1e-16 apart), which spoils np.log(1 - theta) for a "
+           f"tiny theta: np.log1p(-theta) computes it accurately.")
 
 
 @checks.add("bernoulli_log_likelihood", "3000 flips: the log-likelihood stays finite")
@@ -284,6 +303,15 @@ def _(map_bernoulli):
                               f"should be 0 at the maximum; at your {t:.6f} it is {slope:.4g}. Check "
                               f"the prior's term: sigma0 is the standard deviation, so the "
                               f"prior's variance is sigma0**2.")
+
+
+@checks.add("map_bernoulli", "no heads in 100 flips: the maximum is on the boundary, exactly 0")
+def _(map_bernoulli):
+    got = _number(map_bernoulli(0, 100), "map_bernoulli(0, 100)")
+    expect(abs(got) < 1e-6,
+           f"with h = 0, J'(0) = mu0 / sigma0**2 - n = 50 - 100 < 0 and J' decreases, so J decreases "
+           f"on all of [0, 1] and its maximum is at theta = 0; yours gives {got}. When the cubic has "
+           f"no root in (0, 1), the answer is the boundary.")
 
 
 # ----------------------------------------------------------------------------- fruit_posterior

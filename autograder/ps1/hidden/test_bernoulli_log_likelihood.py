@@ -49,3 +49,15 @@ def test_long_sequence_stays_finite(student):
         got = as_number(student.bernoulli_log_likelihood(theta, x))
         assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-6,
                                    err_msg=f"theta={theta}")
+
+
+@points(1)
+def test_tiny_theta(student):
+    "For a tiny theta (1e-12, 1e-20) log(1 - theta) keeps its digits (np.log1p): all tails, and a mix of heads and tails."
+    tails = np.zeros(50, dtype=np.int64)
+    mixed = np.array([0] * 40 + [1] * 3, dtype=np.int64)
+    for theta in (1e-12, 1e-20):
+        for x in (tails, mixed):
+            got = as_number(student.bernoulli_log_likelihood(theta, x))
+            assert_allclose(got, ref.bernoulli_log_likelihood(theta, x), rtol=1e-9,
+                            err_msg=f"theta={theta}, {int(np.sum(x))} heads in {x.size}")

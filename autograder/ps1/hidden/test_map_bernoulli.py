@@ -57,3 +57,15 @@ def test_all_heads_or_all_tails(student):
         assert 0.0 < got < 1.0, f"{heads} of {n}: {got}"
         assert_allclose(got, ref.map_bernoulli(heads, n), rtol=0, atol=TOL,
                                    err_msg=f"{heads} of {n}")
+
+
+@points(1)
+def test_maximum_on_the_boundary(student):
+    "With no heads (or only heads) in enough flips, the derivative has no zero in (0, 1): the maximum over [0, 1] is exactly 0 (or 1)."
+    # heads = 0 puts the maximum at 0 once n >= mu0 / sigma0**2; heads = n at 1 once n >= (1 - mu0) / sigma0**2.
+    cases = [(0, 80, 0.5, 0.1), (200, 200, 0.5, 0.1), (0, 50, 0.1, 0.05), (40, 40, 0.7, 0.1),
+             (0, 30, 0.1, 0.05), (25, 25, 0.7, 0.1)]  # the last two stay inside (0, 1)
+    for heads, n, mu0, sigma0 in cases:
+        got = as_number(student.map_bernoulli(heads, n, mu0, sigma0))
+        assert_allclose(got, ref.map_bernoulli(heads, n, mu0, sigma0), rtol=0, atol=TOL,
+                        err_msg=f"{heads} of {n}, mu0={mu0}, sigma0={sigma0}")

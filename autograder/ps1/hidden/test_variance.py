@@ -47,3 +47,17 @@ def test_point_mass_and_two_point_distribution(student):
     probs = np.array([0.25, 0.0, 0.0, 0.75])
     got = as_number(student.variance(values, probs))
     assert_allclose(got, ref.variance(values, probs), rtol=1e-6, atol=1e-9)
+
+
+@points(1)
+def test_values_far_from_zero(student):
+    "Values far from zero (1e8 plus a spread of order one): centre before squaring, since E[X^2] - E[X]^2 loses every digit there."
+    values = 1e8 + np.array([0.0, 1.0])
+    got = as_number(student.variance(values, np.array([0.5, 0.5])))
+    assert_allclose(got, 0.25, rtol=1e-6)
+    rng = np.random.default_rng(504)
+    for offset in (1e8, -3e9):
+        values = offset + rng.uniform(0, 2, size=7)
+        probs = rng.dirichlet(np.ones(7))
+        got = as_number(student.variance(values, probs))
+        assert_allclose(got, ref.variance(values, probs), rtol=1e-6, err_msg=f"offset {offset}")
