@@ -735,6 +735,25 @@ class SandboxedRun:
         return self._request(self._for_question({"op": "operator", "name": name, "args": list(args)}),
                              self.limits.call_seconds)
 
+    def set(self, name, value):
+        """Bind `name` in the notebook's namespace to `value` (plain data or a handle)."""
+        return self._request({"op": "set", "name": name, "value": value}, self.limits.call_seconds)
+
+    def delete(self, name):
+        return self._request({"op": "delete", "name": name}, self.limits.call_seconds)
+
+    def execute(self, name, source, keep=False):
+        """Run one more cell in the child, after the cells it started with; with `keep`, a
+        child that replaces this one runs it too, in order (a foreign-format notebook's cells
+        are given one by one, its test cells between them)."""
+        self._ensure_child()
+        try:
+            return self._request({"op": "exec", "source": source, "name": name},
+                                 self.limits.cell_seconds)
+        finally:
+            if keep:
+                self.cells.append((name, source))
+
     def define(self, source, notebook=False):
         return self._request({"op": "define", "source": source, "notebook": notebook},
                              self.limits.call_seconds)
@@ -760,6 +779,8 @@ def _described(error):
     message = _text(error.get("message", ""), 2000)
     where = error.get("where") if type(error.get("where")) is list else []
     location = f" ({_text(where[-1], 200)})" if where else ""
+    raised = (kind_name, message, [_text(b, 100) for b in error.get("builtin", [])[:8]]
+              if type(error.get("builtin")) is list else [])
     memory = kind_name == "MemoryError" or "can't allocate memory" in message
     if kind_name == "an ungradable value":
         return StudentError("error", f"returned {kind_name}: {message}")
@@ -768,8 +789,9 @@ def _described(error):
                             "asks you to implement (refused while its tests ran)")
     if kind_name == "ModifiedInput":  # the course's rule: inputs are never modified (guards.py)
         return StudentError("failed", message)
-    return StudentError("memory" if memory else "error",
-                        f"raised {kind_name}: {message}{location}")
+    failure = StudentError("memory" if memory else "error", f"raised {kind_name}: {message}{location}")
+    failure.raised = raised  # (type, message, built-in bases): foreign-format tests re-raise it
+    return failure
 
 
 _SIGNAL_MEANINGS = {

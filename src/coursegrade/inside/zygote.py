@@ -794,6 +794,13 @@ class Child:
             return self.lookup(request["name"])
         if op == "has":
             return request["name"] in self.namespace
+        if op == "set":  # a foreign-format test cell binding a name of the notebook (trusted side)
+            self.namespace[request["name"]] = self.resolve(request.get("value"))
+            return None
+        if op == "delete":  # ... or deleting one (`del squares`)
+            self.lookup(request["name"])
+            del self.namespace[request["name"]]
+            return None
         if op == "getattr":
             return self.guarded(request, getattr, self.resolve(request["target"]), request["name"])
         if op == "operator":  # `a * 3`, `2 - a`, `-a` on handles: Python's own dispatch, here
@@ -870,7 +877,10 @@ def describe(error):
         message = "(the exception's message could not be read)"
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<")]
     where = [f"{f.filename} line {f.lineno}, in {f.name}" for f in frames[-3:]]
-    return {"type": type(error).__name__, "message": message[:2000], "where": where}
+    # The built-in classes it derives from: a trusted-side test's `except ValueError` catches it
+    builtin = [c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins"][:8]
+    return {"type": type(error).__name__, "message": message[:2000], "where": where,
+            "builtin": builtin}
 
 
 def confine_files(workdir):
