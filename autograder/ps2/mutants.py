@@ -669,3 +669,12 @@ def softmax_shifts_in_place(z, axis=-1):
     z -= np.max(z, axis=axis, keepdims=True)
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@mutant("perplexity", hint="this multiplies the token probabilities, (prod p)^(-1/T): right on paper, "
+                           "but the product of thousands of probabilities underflows to 0 and the "
+                           "perplexity becomes inf; average the log-probabilities instead")
+def perplexity_product_of_probabilities(token_log_probs):
+    p = np.exp(np.asarray(token_log_probs, dtype=float))
+    with np.errstate(divide="ignore"):
+        return np.prod(p) ** (-1.0 / p.size)

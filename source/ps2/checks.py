@@ -403,4 +403,13 @@ def _(perplexity):
     expect(_close(once, twice), f"the text once gives {once}, twice gives {twice}: average over tokens, don't sum")
 
 
+
+@checks.add("perplexity", "a text of 2000 tokens, each of probability 1/20: perplexity 20, not inf")
+def _(perplexity):
+    got = perplexity(np.full(2000, -math.log(20)))
+    expect(_is_number(got) and _close(got, 20.0),
+           f"should be 20; yours gives {got}. inf or nan: the product of 2000 probabilities of 1/20 "
+           f"(about 1e-2602) underflows to 0; average the log-probabilities instead.")
+
+
 check = checks.run

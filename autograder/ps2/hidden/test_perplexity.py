@@ -36,3 +36,14 @@ def test_independent_of_sequence_length(student):
     once = number(student.perplexity(lp))
     assert_allclose(number(student.perplexity(np.tile(lp, 4))), once, rtol=1e-6)
     assert_allclose(once, ref.perplexity(lp), rtol=1e-6)
+
+
+@points(1)
+def test_text_of_realistic_length(student):
+    "A text of thousands of tokens: the product of its token probabilities underflows to 0, so perplexity must be computed from the mean log-probability."
+    rng = np.random.default_rng(314)
+    for length, vocab in ((4000, 60), (1500, 7)):
+        lp = _sequence_log_probs(rng, length, vocab)
+        got = number(student.perplexity(lp))
+        assert np.isfinite(got), f"{length} tokens: perplexity {got}"
+        assert_allclose(got, ref.perplexity(lp), rtol=1e-6, err_msg=f"{length} tokens")
