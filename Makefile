@@ -17,15 +17,18 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # bubblewrap isolates student code (without it grading still works, with a loud warning);
-# chromium renders the HTML report in its test (skipped, saying so, without it).
+# chromium renders the HTML report in its test (skipped, saying so, without it); postgresql:
+# the tests start a server of their own for the gradebook on PostgreSQL (tests/pgserver.py).
 system-packages:
 	@missing=""; command -v bwrap >/dev/null || missing="bubblewrap"; \
 	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing) >/dev/null \
 	        || echo "could not install:$$missing"; \
-	    else echo "not installed:$$missing (bubblewrap: sandboxed grading; chromium: report test)"; fi; \
+	    else echo "not installed:$$missing (bubblewrap: sandboxed grading; chromium: report test;" \
+	      "postgresql: gradebook-server tests)"; fi; \
 	  fi
 
 demo: setup

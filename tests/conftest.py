@@ -30,3 +30,16 @@ def zygote():
                use_bwrap=bwrap_usable()).start()
     yield z
     z.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A live PostgreSQL server for the session (tests/pgserver.py); `postgres.create_database(name)`
+    gives the URL of a new empty database."""
+    import pgserver
+    if pgserver.binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql; "
+                    "`make test` installs it when run as root)")
+    server = pgserver.Server().start()
+    yield server
+    server.stop()

@@ -214,25 +214,6 @@ def test_the_formgraders_backend_lists_the_submissions_for_manual_grading(graded
     assert notebooks["bo"]["failed_tests"] and not notebooks["ada"]["failed_tests"]
 
 
-POSTGRES_URL = __import__("os").environ.get("COURSE_TEST_POSTGRES_URL")
-
-
-@pytest.mark.skipif(not POSTGRES_URL, reason="set COURSE_TEST_POSTGRES_URL=postgresql://user:pw@host/db "
-                    "(an empty database; a PostgreSQL driver such as psycopg2 installed) to run this")
-def test_postgresql_gradebook(tmp_path):
-    course = make_course(tmp_path)
-    with open(tmp_path / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.CourseDirectory.db_url = {POSTGRES_URL!r}\n")
-    assignment = course.assignment("ps1")
-    result = Result(student="pg", assignment="ps1", sha256="1" * 64,
-                    scores={q: 1.0 for q in assignment.autograded_questions})
-    record(course, assignment, [result])
-    record(course, assignment, [result])
-    assert grades(course, "ps1")["pg"]["score"] == len(assignment.autograded_questions)
-    with open_gradebook(course) as gradebook:
-        assert _row_counts(gradebook)["SubmittedAssignment"] == 1
-
-
 def test_a_new_gradebook_gets_nbgraders_revision_without_running_alembic(tmp_path, monkeypatch):
     """nbgrader's Gradebook asks a subprocess (`alembic heads`, seconds) for the revision of a
     new database; open_gradebook writes it from alembic's ScriptDirectory instead."""

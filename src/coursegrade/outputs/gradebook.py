@@ -23,7 +23,7 @@ import os
 import shutil
 import sys
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import nbformat
@@ -31,6 +31,7 @@ import nbformat
 from coursegrade.core.results import GradebookView
 from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
 from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells
+from coursegrade.outputs.gradebook_lock import one_writer
 
 log = logging.getLogger("course.gradebook")
 DEFAULT_DB_URL = "sqlite:///gradebook.db"
@@ -50,21 +51,24 @@ def course_id(course):
 
 
 @contextmanager
-def open_gradebook(course):
+def open_gradebook(course, writing=False):
+    """nbgrader's Gradebook on the course's database; `writing`: holding its write lock
+    throughout (one writer at a time on a server: outputs/gradebook_lock.py)."""
     from nbgrader.api import Gradebook
     _alembic_on_path()
-    with warnings.catch_warnings():
+    url = db_url(course)
+    with one_writer(url) if writing else nullcontext(), warnings.catch_warnings():
         # nbgrader's own add_submission makes SQLAlchemy warn about autoflush: not news.
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        _create_if_missing(db_url(course))
-        gradebook = Gradebook(db_url(course), course_id(course))
+        _create_if_missing(url, locked=writing)
+        gradebook = Gradebook(url, course_id(course))
         try:
             yield gradebook
         finally:
             gradebook.close()
 
 
-def _create_if_missing(url):
+def _create_if_missing(url, locked):
     """A new gradebook: nbgrader's tables and its alembic revision, written here because
     nbgrader's Gradebook asks a subprocess (`alembic heads`, seconds) for the revision that
     alembic's own ScriptDirectory reads in milliseconds. An existing database is left alone."""
@@ -76,6 +80,9 @@ def _create_if_missing(url):
     try:
         if inspect(engine).get_table_names():
             return
+        if not locked:  # two runs creating one database at once: one creates, the other finds it
+            with one_writer(url):
+                return _create_if_missing(url, locked=True)
         head = ScriptDirectory(os.path.join(os.path.dirname(nbgrader.__file__), "alembic")).get_current_head()
         with engine.begin() as connection:
             Base.metadata.create_all(bind=connection)
@@ -127,7 +134,7 @@ def record(course, assignment, results, out=None):
     plugin = _late_plugin(course)
     _release_texts.cache_clear()  # the release may have changed since the last record
     recorded = []
-    with open_gradebook(course) as gradebook:
+    with open_gradebook(course, writing=True) as gradebook:
         ensure_assignment(gradebook, assignment)
         for result in results:
             if result.assignment != assignment.name or not result.final:
@@ -299,7 +306,7 @@ def _display_url(url):
 
 def set_duedate(course, assignment_name, duedate):
     """Set an assignment's due date (what `nbgrader db assignment add PS --duedate=...` does)."""
-    with open_gradebook(course) as gradebook:
+    with open_gradebook(course, writing=True) as gradebook:
         gradebook.update_or_create_assignment(assignment_name, duedate=duedate)
 
 
