@@ -532,3 +532,39 @@ def sgd_train_shallow_copy(params, X, y, lr, reg, epochs, batch_size, rng):
                 params[name] -= lr * grads[name]
             loss_history.append(loss)
     return params, loss_history
+
+
+@mutant("sgd_train", hint="this drops the last, smaller batch of each epoch (N // batch_size steps): "
+                          "the samples left over are never trained on in that epoch; keep it as a "
+                          "step of its own, ceil(N / batch_size) steps per epoch")
+def sgd_train_drops_last_batch(params, X, y, lr, reg, epochs, batch_size, rng):
+    params = {name: value.copy() for name, value in params.items()}
+    N = X.shape[0]
+    loss_history = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N - batch_size + 1, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = two_layer_loss(params, X[batch], y[batch], reg)
+            for name in params:
+                params[name] -= lr * grads[name]
+            loss_history.append(loss)
+    return params, loss_history
+
+
+@mutant("sgd_train", hint="this fills the last batch up to batch_size with samples from the start of "
+                          "the order: those samples are used twice in the epoch; the last batch is "
+                          "simply smaller")
+def sgd_train_wraps_last_batch(params, X, y, lr, reg, epochs, batch_size, rng):
+    params = {name: value.copy() for name, value in params.items()}
+    N = X.shape[0]
+    loss_history = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            batch = np.take(order, np.arange(start, start + min(batch_size, N)), mode="wrap")
+            loss, grads = two_layer_loss(params, X[batch], y[batch], reg)
+            for name in params:
+                params[name] -= lr * grads[name]
+            loss_history.append(loss)
+    return params, loss_history

@@ -20,7 +20,7 @@ def _student(student, params, *args):
 
 def _small_problem(seed):
     rng = np.random.default_rng(seed)
-    N, D, H, C = 12, 3, 7, 4
+    N, D, H, C = 12, 3, 7, 4  # all different (docs/course.md): a misplaced transpose shows
     params = ref.init_params(D, H, C, rng)
     params["b1"], params["b2"] = 0.1 * rng.normal(size=H), 0.1 * rng.normal(size=C)
     X, y = rng.normal(size=(N, D)), rng.integers(0, C, size=N)
@@ -46,16 +46,36 @@ def test_loss_history(student):
     _, history = _student(student, params, X, y, 0.3, 0.2, 2, len(X), np.random.default_rng(1))
     assert history.shape == (2,), f"{len(history)} losses for 2 full-batch epochs"
     assert_allclose(history[0], ref.two_layer_loss(params, X, y, 0.2)[0], rtol=1e-6)
-    # Mini-batches: 60 samples in batches of 16 give 4 steps an epoch (3 if the short last one is dropped).
+    # Mini-batches: 60 samples in batches of 16 give 4 steps an epoch, the last of 12 samples.
     X, y = ref.make_spiral(20, 3, np.random.default_rng(373))
     params = ref.init_params(2, 30, 3, np.random.default_rng(374))
     epochs = 40
     trained, history = _student(student, params, X, y, 0.5, 1e-3, epochs, 16, np.random.default_rng(375))
-    assert len(history) in (epochs * 4, epochs * 3), f"{len(history)} losses for {epochs} epochs"
+    assert len(history) == epochs * 4, f"{len(history)} losses for {epochs} epochs of 4 batches"
     assert np.all(np.isfinite(history)), "loss_history is not finite"
     first, last = history[:len(history) // 10].mean(), history[-len(history) // 10:].mean()
     assert last < 0.8 * first, f"loss went from {first:.3f} to {last:.3f}"
     assert ref.two_layer_loss(trained, X, y, 1e-3)[0] < ref.two_layer_loss(params, X, y, 1e-3)[0]
+
+
+@points(1)
+def test_last_smaller_batch_is_a_step(student):
+    "When batch_size does not divide N, every epoch ends with one smaller batch that is trained on like the others: ceil(N / batch_size) steps, batches that cover every sample once."
+    # With lr = 0 every loss is a batch's loss at the starting parameters, whatever the shuffle.
+    # Batches of sizes B, B, ..., r that partition the data satisfy
+    # sum_b |batch_b| * loss_b = N * (loss on all the data): the reg term is in every loss alike.
+    params, X, y = _small_problem(382)
+    N, reg = len(X), 0.2
+    full = ref.two_layer_loss(params, X, y, reg)[0]
+    for batch_size, sizes in ((5, (5, 5, 2)), (7, (7, 5)), (20, (12,))):
+        epochs = 2
+        _, history = _student(student, params, X, y, 0.0, reg, epochs, batch_size, np.random.default_rng(383))
+        assert len(history) == epochs * len(sizes), (
+            f"batch_size {batch_size}: {len(history)} losses for {epochs} epochs of {len(sizes)} batches")
+        for epoch in range(epochs):
+            losses = history[epoch * len(sizes):(epoch + 1) * len(sizes)]
+            assert_allclose(np.dot(sizes, losses), N * full, rtol=1e-6,
+                            err_msg=f"batch_size {batch_size}, epoch {epoch}: batch sizes {sizes}")
 
 
 @points(3)

@@ -11,6 +11,8 @@ KEYS = ("W1", "b1", "W2", "b2")
 
 def _problem(seed, N, D, H, C, score_scale=1.0):
     """A random net whose hidden units are on for some samples and off for others."""
+    # N, D, H, C all different (docs/course.md): with two equal, a misplaced transpose keeps the shapes.
+    assert len({N, D, H, C}) == 4, (N, D, H, C)
     rng = np.random.default_rng(seed)
     params = {"W1": rng.normal(size=(D, H)), "b1": 0.5 * rng.normal(size=H),
               "W2": score_scale * rng.normal(size=(H, C)), "b2": rng.normal(size=C)}
