@@ -77,7 +77,27 @@ def main(argv=None):
                                  "grades, late penalties): exports/<ps>_nbgrader.csv in nbgrader's "
                                  "export format and exports/<ps>_canvas.csv for Canvas's gradebook import.")
     export.add_argument("assignments", nargs="*", metavar="PS", help="default: all")
+    export.add_argument("--gradescope", action="store_true", help="instead, write "
+                        "exports/<ps>_gradescope.zip, the assignment as a Gradescope autograder "
+                        "(upload it as the programming assignment's autograder; docs/instructor.md)")
+    export.add_argument("--hidden-visibility", choices=("hidden", "after_due_date", "after_published",
+                                                        "visible"),
+                        help="with --gradescope: when students see the hidden tests' results "
+                        "(default: c.Gradescope.hidden_visibility, after_published)")
+    export.add_argument("--no-diagnosis", action="store_true", help="with --gradescope: do not grade "
+                        "the mutants to learn how known mistakes fail, if not known yet (no mistake hints)")
     export.set_defaults(run=_export)
+
+    gradescope = commands.add_parser("gradescope-run", help="try a Gradescope autograder zip locally",
+                                     description="Run ZIP's run_autograder on NOTEBOOK (a notebook, or "
+                                     "a folder as a student uploads it) in a temporary folder laid out "
+                                     "as Gradescope's /autograder, with this machine's Python and engine; "
+                                     "print the grader's log and the results.json students get.")
+    gradescope.add_argument("zip", metavar="ZIP")
+    gradescope.add_argument("notebook", metavar="NOTEBOOK")
+    gradescope.add_argument("--keep", metavar="DIR", help="lay the autograder folder out in DIR and keep it")
+    gradescope.add_argument("--json", action="store_true", help="print results.json whole")
+    gradescope.set_defaults(run=_gradescope_run, needs_course=False)
 
     report = commands.add_parser("report", help="write the batch report (HTML)",
                                  description="Write exports/<ps>_report.html: score distribution, "
@@ -289,9 +309,40 @@ def _feedback(course, options):
 def _export(course, options):
     from coursegrade.outputs.exports import export_all
     names = options.assignments or course.assignment_names()
+    if options.gradescope:
+        return _export_gradescope(course, names, options)
     for name in names:
         course.assignment(name)
         print(f"{name}: " + ", ".join(str(p) for p in export_all(course, name)))
+
+
+def _export_gradescope(course, names, options):
+    from coursegrade.authoring.gradescope import build_autograder
+    for name in names:
+        try:
+            path = build_autograder(course, course.assignment(name), hidden_visibility=options.hidden_visibility,
+                                    diagnosis=not options.no_diagnosis, log=sys.stdout)
+        except BrokenMaterial as error:  # a broken mutant: the zip is still useful, without hints
+            print(f"diagnosis failed, the zip has no mistake hints: {error}", file=sys.stderr)
+            path = build_autograder(course, course.assignment(name), hidden_visibility=options.hidden_visibility,
+                                    diagnosis=False, log=sys.stdout)
+        print(f"{name}: {path} (upload it as the autograder of a Gradescope programming assignment; "
+              f"try it first with `course gradescope-run {path} NOTEBOOK`)")
+
+
+def _gradescope_run(options):
+    import json
+    from coursegrade.authoring.gradescope import try_zip
+    document, log, kept = try_zip(options.zip, options.notebook, keep=options.keep)
+    print(log.rstrip())
+    print("\n--- results.json (what Gradescope shows)")
+    if options.json:
+        print(json.dumps(document, indent=1))
+    else:
+        for test in document.get("tests", []):
+            points = f"{test['score']:g}/{test['max_score']:g}" if "max_score" in test else "-"
+            print(f"  {test.get('status', ''):<7} {points:>7}  [{test.get('visibility', '')}] {test['name'][:90]}")
+        print(f"score: {document.get('score', 0):g}" + (f"; the folder is kept in {kept}" if kept else ""))
 
 
 def _report(course, options):
