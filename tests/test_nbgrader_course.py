@@ -1,0 +1,97 @@
+"""An nbgrader course graded as it is (grading/nbgrader_course.py, foreign_cells.py).
+
+nbgrader's own user-guide course must get nbgrader's own scores, per test cell (recorded from a
+real `nbgrader autograde` in tests/data/nbgrader_user_guide_scores.json by
+`python tests/nbgrader_material.py`); so must the "tricks" assignment, except where nbgrader
+is fooled: the student who patches numpy.testing in their kernel gets full marks from nbgrader
+and nothing here.
+"""
+import json
+
+import pytest
+
+from coursegrade.core.course import Course
+from coursegrade.core.results import Outcome
+from coursegrade.grading.foreign_cells import fallback_reasons
+from coursegrade.grading.nbgrader_course import (NbgraderAssignment, grade_all, nbgrader_assignment_names,
+                                                 partial_credit)
+from coursegrade.grading.sandbox import Limits
+
+from nbgrader_material import RECORDED, add_tricks_assignment, user_guide_course
+
+LIMITS = Limits(call_seconds=3, cell_seconds=10, submission_seconds=60, memory_mb=1024)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = user_guide_course(tmp_path_factory.mktemp("nbgrader"))
+    add_tricks_assignment(root)
+    course = Course(root)
+    found = {}
+    for name in ("ps1", "tricks"):
+        assignment = NbgraderAssignment(course, name)
+        found[name] = {r.student: r for r in grade_all(assignment, assignment.submissions(), LIMITS)}
+    return course, found
+
+
+RECORDED_SCORES = json.loads(RECORDED.read_text())
+
+
+def test_the_course_is_found_without_autograder_folder(graded):
+    course, _ = graded
+    assert nbgrader_assignment_names(course) == ["ps1", "tricks"]
+    assignment = NbgraderAssignment(course, "ps1")
+    assert list(assignment.notebooks) == ["problem1", "problem2"]
+    assert assignment.max_score == 13  # nbgrader's max_score: test cells, written answers, the task
+
+
+@pytest.mark.parametrize("name", ["ps1", "tricks"])
+def test_scores_equal_nbgraders_per_test_cell(graded, name):
+    _, found = graded
+    for student, nbgrader_scores in RECORDED_SCORES[name].items():
+        result = found[name][student]
+        assert result.status == "graded", result.reason
+        if student == "mallory":
+            continue  # nbgrader is fooled there (next test)
+        ours = {q: result.scores[q] for q in result.scores}
+        theirs = {q: s for q, s in nbgrader_scores.items() if q in ours}
+        assert set(theirs) == set(ours), (student, ours, nbgrader_scores)
+        assert ours == theirs, (student, [(t.question, t.outcome, t.detail) for t in result.tests])
+
+
+def test_written_answers_left_as_released_score_zero_as_in_nbgrader(graded):
+    _, found = graded
+    for student, nbgrader_scores in RECORDED_SCORES["ps1"].items():
+        answers = found["ps1"][student].written_answers
+        for cell, state in answers.items():
+            assert (state == "unanswered") == (nbgrader_scores[cell] == 0.0), (student, cell, state)
+    assert found["ps1"]["bitdiddle"].written_answers["problem1/sum_of_squares_application"] == "unanswered"
+
+
+def test_the_classic_monkeypatch_scores_zero_where_nbgrader_gives_full_marks(graded):
+    _, found = graded
+    assert RECORDED_SCORES["tricks"]["mallory"]["tricks/test_mean"] == 1.0  # nbgrader: fooled
+    mallory = found["tricks"]["mallory"]
+    assert mallory.scores["tricks/test_mean"] == 0.0
+    assert [t.outcome for t in mallory.tests if t.question == "tricks/test_mean"] == [Outcome.FAILED]
+
+
+def test_partial_credit_is_the_number_the_cell_shows(graded):
+    _, found = graded
+    assert found["tricks"]["half"].scores["tricks/mean_partial"] == 1.0
+    assert found["tricks"]["honest"].scores["tricks/mean_partial"] == 2.0
+    assert partial_credit("0.5", 2) == 0.5 and partial_credit("'text'", 2) == 2
+    assert partial_credit("-1", 2) == 2 and partial_credit(None, 2) == 2
+    assert partial_credit("np.float64(0.5)", 2) == 2  # what Jupyter shows does not read as a float
+
+
+def test_cells_that_need_the_students_process_are_marked_untrusted(graded):
+    _, found = graded
+    honest = found["tricks"]["honest"]
+    by_cell = {t.question: t for t in honest.tests}
+    assert "untrusted" in by_cell["tricks/test_identity"].detail  # `is`: read from the cell
+    assert "untrusted" in by_cell["tricks/test_sort"].detail  # changes its argument: found running
+    assert "untrusted" not in by_cell["tricks/test_mean"].detail
+    assert any("test_identity ran in the student's process" in p for p in honest.problems)
+    assert fallback_reasons("assert f() is None") == []
+    assert fallback_reasons("assert f() is g()") == ["compares objects by identity (`is`)"]
