@@ -35,7 +35,15 @@ def result(assignment, student, fraction, timestamp=None):
     """A result as `course grade` writes it, earning `fraction` of every question."""
     scores = {q: assignment.points(q) * fraction for q in assignment.autograded_questions}
     return Result(student=student, assignment=assignment.name, scores=scores,
-                  total=sum(scores.values()), max_total=41.0, timestamp=timestamp, sha256=student)
+                  total=sum(scores.values()), max_total=_autograded_points(assignment),
+                  timestamp=timestamp, sha256=student)
+
+
+def _autograded_points(assignment):
+    return sum(assignment.points(q) for q in assignment.autograded_questions)
+
+
+WRITTEN = 3.0  # the points of ps1's written answer, graded by hand below
 
 
 @pytest.fixture(scope="module")
@@ -84,19 +92,23 @@ def test_nbgrader_csv_is_exactly_what_nbgrader_export_writes(course):
     assert done.returncode == 0, done.stderr
     assert ours.read_text() == (course.root / "theirs.csv").read_text()
     rows = {r[3]: r for r in _rows(ours)[1:]}
-    assert rows["ada"][7] == "44.0"  # raw score: 41 autograded + 3 by hand
-    assert float(rows["bo"][8]) == pytest.approx(4.1) and float(rows["bo"][9]) == pytest.approx(16.4)
+    full = _autograded_points(Course(course.root).assignment("ps1")) + WRITTEN
+    assert rows["ada"][7] == f"{full:.1f}"  # raw score: all autograded points + 3 by hand
+    half = _autograded_points(Course(course.root).assignment("ps1")) / 2  # bo's raw score, 40 h late
+    assert float(rows["bo"][8]) == pytest.approx(0.2 * half) and float(rows["bo"][9]) == pytest.approx(0.8 * half)
     assert rows["zed"][7] == "0.0"   # nbgrader's convention for no submission
 
 
 def test_canvas_csv_is_an_importable_gradebook(course):
     rows = _rows(export_canvas_csv(course, "ps1"))
+    full = f'{_autograded_points(Course(course.root).assignment("ps1")) + WRITTEN:g}'
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Problem set 1 (4711)"]
-    assert rows[1][0].strip() == "Points Possible" and rows[1][5] == "44"
+    assert rows[1][0].strip() == "Points Possible" and rows[1][5] == full
     by_login = {r[3]: r for r in rows[2:]}
-    assert by_login["ada"][:2] == ["Lovelace, Ada", "9001"] and by_login["ada"][5] == "44"
-    assert float(by_login["bo"][5]) == pytest.approx(20.5 * 0.8)  # after the late penalty
-    assert by_login["cy"][5] == "10.25" and by_login["zed"][5] == "0"
+    assert by_login["ada"][:2] == ["Lovelace, Ada", "9001"] and by_login["ada"][5] == full
+    auto = _autograded_points(Course(course.root).assignment("ps1"))
+    assert float(by_login["bo"][5]) == pytest.approx(auto / 2 * 0.8)  # after the late penalty
+    assert by_login["cy"][5] == f"{auto / 4:g}" and by_login["zed"][5] == "0"
     assert all(len(r) == 6 for r in rows)
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from coursegrade.core.errors import BrokenMaterial, ResultsUnwritable
+from coursegrade.core.optional_imports import skip_costly_optional_imports
 from coursegrade.core.results import Result, not_graded
 from coursegrade.grading.progress import Progress
 from coursegrade.grading import cgroups, scratch
@@ -79,6 +80,7 @@ def material_sha256(assignment):
 def read_timestamp(folder):
     """(timestamp, problem): nbgrader's submitted/<student>/<ps>/timestamp.txt, read like
     nbgrader does (parsed to UTC, stored as ISO text); None where it is missing or unreadable."""
+    skip_costly_optional_imports()
     from nbgrader.utils import parse_utc
     path = Path(folder) / "timestamp.txt"
     if not path.is_file():

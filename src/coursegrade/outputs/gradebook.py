@@ -18,6 +18,7 @@ The database is `c.CourseDirectory.db_url` (SQLite by default; PostgreSQL works 
 `postgresql://user@host/db`). A relative SQLite path is taken relative to the course folder.
 """
 import functools
+import json
 import logging
 import os
 import shutil
@@ -26,11 +27,13 @@ import warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-import nbformat
+from coursegrade.core.optional_imports import skip_costly_optional_imports
+skip_costly_optional_imports()  # before nbformat (and nbgrader) are imported
+import nbformat  # noqa: E402
 
-from coursegrade.core.results import GradebookView
-from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text
-from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells
+from coursegrade.core.results import GradebookView  # noqa: E402
+from coursegrade.core.cells import Role, grade_id as cell_grade_id, source_text  # noqa: E402
+from coursegrade.grading.notebooks import NotebookError, read_notebook, source_cells  # noqa: E402
 from coursegrade.outputs.gradebook_lock import one_writer
 
 log = logging.getLogger("course.gradebook")
@@ -125,51 +128,125 @@ def ensure_assignment(gradebook, assignment):
             gradebook.update_or_create_solution_cell(grade_id, assignment.name, assignment.name)
 
 
+# Submissions written per transaction: one commit (one fsync) per chunk, and IN lists that
+# every database accepts.
+CHUNK = 400
+
+
 def record(course, assignment, results, out=None):
     """Record `results` (core.results.Result) in the gradebook. Each result gains the
     gradebook's view (`result.gradebook`: due date, lateness, penalty, manual grades) and is
     written back to its results.json; the student's notebook (outputs dropped) is put where
     the formgrader looks for it, autograded/<student>/<ps>/<ps>.ipynb. A result to retry (the
-    grader failed, not the submission) is not recorded: it is no score, not even a zero."""
+    grader failed, not the submission) is not recorded: it is no score, not even a zero.
+
+    Written through nbgrader's tables (its SQLAlchemy models) a chunk of submissions at a
+    time, one transaction each, rather than through its update_or_create_* calls, which commit
+    and look up row by row (about 40 queries and 3.5 commits a submission)."""
     plugin = _late_plugin(course)
     _release_texts.cache_clear()  # the release may have changed since the last record
-    recorded = []
-    with open_gradebook(course, writing=True) as gradebook:
+    todo = [r for r in results if r.assignment == assignment.name and r.final]
+    with open_gradebook(course, writing=True) as gradebook:  # one writer at a time (gradebook_lock)
         ensure_assignment(gradebook, assignment)
-        for result in results:
-            if result.assignment != assignment.name or not result.final:
-                continue
-            _record_one(gradebook, course, assignment, result, plugin)
-            _write_back(course, result)
-            recorded.append(result)
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start:start + CHUNK]
+            _record_chunk(gradebook, course, assignment, chunk, plugin)
+            for result in chunk:
+                _write_back(course, result)
     if out is not None:
-        late = [r for r in recorded if r.gradebook.seconds_late]
-        print(f"gradebook: {len(recorded)} submission(s) of {assignment.name} recorded in "
+        late = [r for r in todo if r.gradebook.seconds_late]
+        print(f"gradebook: {len(todo)} submission(s) of {assignment.name} recorded in "
               f"{_display_url(db_url(course))}" + (f"; {len(late)} late" if late else ""), file=out)
         for result in late:
             print(f"  late: {result.student} submitted {result.gradebook.seconds_late / 3600:.1f} h "
                   f"after the due date, penalty {result.gradebook.late_penalty:g} point(s)", file=out)
-    return recorded
+    return todo
 
 
-def _record_one(gradebook, course, assignment, result, plugin):
-    from nbgrader.api import MissingEntry
+def _record_chunk(gradebook, course, assignment, results, plugin, attempts=3):
+    """One transaction for `results`. Another `course grade` writing the same gradebook at
+    once may create a student or submission between our look-up and our commit: the chunk is
+    then rolled back and written again, finding those rows."""
+    from sqlalchemy.exc import IntegrityError
+    for attempt in range(attempts):
+        try:
+            _write_chunk(gradebook, course, assignment, results, plugin)
+            return
+        except IntegrityError:
+            gradebook.db.rollback()
+            if attempt == attempts - 1:
+                raise
+
+
+def _write_chunk(gradebook, course, assignment, results, plugin):
+    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    from nbgrader.utils import parse_utc
+    from sqlalchemy.orm import selectinload
+    db = gradebook.db
+    master = gradebook.find_assignment(assignment.name)
+    students = [r.student for r in results]
+    known = {s for (s,) in db.query(Student.id).filter(Student.id.in_(students))}
+    for student in students:
+        if student not in known:
+            db.add(Student(id=student))
+    existing = {s.student_id: s for s in db.query(SubmittedAssignment)
+                .filter(SubmittedAssignment.assignment_id == master.id,
+                        SubmittedAssignment.student_id.in_(students))
+                .options(selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades))}
+    notebooks = {n.name: n for n in master.notebooks}
+    ours = notebooks[assignment.name]
+    cells = {c.name: c.id for c in ours.grade_cells}
+    for result in results:
+        submission = existing.get(result.student)
+        timestamp = parse_utc(result.timestamp) if result.timestamp else None
+        if submission is None:  # what nbgrader's add_submission makes: the assignment's mirror
+            submission = SubmittedAssignment(assignment=master, student_id=result.student)
+            if timestamp is not None:
+                submission.timestamp = timestamp
+            for notebook in notebooks.values():
+                mirror = SubmittedNotebook(notebook=notebook, assignment=submission)
+                for cell in notebook.grade_cells:
+                    Grade(cell_id=cell.id, notebook=mirror)
+                for cell in notebook.solution_cells:
+                    Comment(cell_id=cell.id, notebook=mirror)
+                for cell in notebook.task_cells:
+                    Comment(cell_id=cell.id, notebook=mirror)
+                    Grade(cell_id=cell.id, notebook=mirror)
+            db.add(submission)
+            existing[result.student] = submission
+        elif timestamp is not None:
+            submission.timestamp = timestamp
+        notebook = _mirror(submission, ours)
+        _set_grades(course, assignment, result, notebook, cells)
+    db.flush()
+    _set_late_penalties(db, assignment, results, existing, ours, plugin)
+    db.flush()
+    # Before the commit, which expires every object (each would be loaded again, one by one).
+    _attach_views(db, course, assignment, results, existing, ours)
+    db.commit()
+
+
+def _mirror(submission, notebook):
+    """The submission's copy of `notebook` (its many-to-one link is found in the session's
+    identity map, without a query; a new copy has no notebook_id until flushed)."""
+    return next(n for n in submission.notebooks if n.notebook is notebook)
+
+
+def _set_grades(course, assignment, result, notebook, cells):
+    """The grades of one submitted notebook from its result (manual grades are kept)."""
+    from nbgrader.api import Grade
     student = result.student
-    gradebook.update_or_create_student(student)
-    submission_fields = {"timestamp": result.timestamp} if result.timestamp else {}
-    submission = gradebook.update_or_create_submission(assignment.name, student, **submission_fields)
-    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
     graded = result.graded
     changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
     formgrader_copy = course.autograded_dir / student / assignment.name / f"{assignment.name}.ipynb"
     if graded and (changed or result.written_answers is None or not formgrader_copy.is_file()):
         result.written_answers = _written_answers(course, assignment, result)
     written = (result.written_answers or {}) if graded else {}
+    by_cell = {g.cell_id: g for g in notebook.grades}
     for cell in assignment.graded_cells:
-        try:
-            grade = gradebook.find_grade(cell.grade_id, assignment.name, assignment.name, student)
-        except MissingEntry:  # a cell added to the gradebook after this submission was made
-            grade = _add_grade(gradebook, notebook, cell.grade_id)
+        grade = by_cell.get(cells[cell.grade_id])
+        if grade is None:  # a cell added to the gradebook after this submission was made
+            grade = Grade(cell_id=cells[cell.grade_id], notebook=notebook)
         if cell.kind == "autograded":
             score = float(result.scores.get(cell.grade_id, 0.0)) if graded else 0.0
             if grade.manual_score is None:
@@ -186,41 +263,49 @@ def _record_one(gradebook, course, assignment, result, plugin):
                 grade.needs_manual_grade = True  # a new text under an old manual grade
     if not graded:
         notebook.flagged = True  # the formgrader shows the flag; the reason is in results.json
-    gradebook.db.flush()  # grades and late penalty in one transaction: one commit, one fsync less
-    _assign_late_penalty(gradebook, assignment, student, plugin)
-    submission = gradebook.find_submission(assignment.name, student)
-    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
-    duedate = submission.duedate
-    result.gradebook = GradebookView(
-        sha256=result.sha256, db_url=_display_url(db_url(course)),
-        duedate=duedate.isoformat(sep=" ") if duedate else None,
-        seconds_late=float(submission.total_seconds_late or 0.0),
-        late_penalty=float(notebook.late_submission_penalty or 0.0),
-        manual={g.name: g.manual_score for g in notebook.grades if g.manual_score is not None},
-        score=float(submission.score or 0.0), max_score=float(submission.max_score or 0.0),
-        needs_manual_grade=bool(submission.needs_manual_grade))
 
 
-def _add_grade(gradebook, notebook, grade_id):
-    from nbgrader.api import Grade
-    cell = next(c for c in notebook.notebook.grade_cells if c.name == grade_id)
-    grade = Grade(cell_id=cell.id, notebook=notebook)
-    gradebook.db.add(grade)
-    gradebook.db.flush()
-    return grade
+def _set_late_penalties(db, assignment, results, submissions, ours, plugin):
+    """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin;
+    the notebook's score (which the plugin is given) is asked of the database only where
+    the submission is late."""
+    from nbgrader.api import SubmittedNotebook
+    for result in results:
+        submission = submissions[result.student]
+        notebook = _mirror(submission, ours)
+        notebook.late_submission_penalty = None
+        seconds_late = submission.total_seconds_late
+        if seconds_late > 0:
+            db.flush()
+            db.expire(notebook, ["score"])  # (a deferred column: read afresh from the grades)
+            penalty = plugin.plugin_inst.late_submission_penalty(result.student, notebook.score, seconds_late)
+            if penalty is not None:
+                notebook.late_submission_penalty = plugin._check_late_penalty(notebook, penalty)
 
 
-def _assign_late_penalty(gradebook, assignment, student, plugin):
-    """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin."""
-    submission = gradebook.find_submission(assignment.name, student)
-    notebook = gradebook.find_submission_notebook(assignment.name, assignment.name, student)
-    notebook.late_submission_penalty = None
-    seconds_late = submission.total_seconds_late
-    if seconds_late > 0:
-        penalty = plugin.plugin_inst.late_submission_penalty(student, notebook.score, seconds_late)
-        if penalty is not None:
-            notebook.late_submission_penalty = plugin._check_late_penalty(notebook, penalty)
-    gradebook.db.commit()
+def _attach_views(db, course, assignment, results, submissions, ours):
+    """Each result's GradebookView, from one query for the totals of the whole chunk."""
+    from nbgrader.api import SubmittedAssignment
+    ids = [submissions[r.student].id for r in results]
+    totals = {row.id: row for row in db.query(
+        SubmittedAssignment.id, SubmittedAssignment.score, SubmittedAssignment.max_score,
+        SubmittedAssignment.needs_manual_grade).filter(SubmittedAssignment.id.in_(ids))}
+    names = {c.id: c.name for c in [*ours.grade_cells, *ours.task_cells]}
+    url = _display_url(db_url(course))
+    for result in results:
+        submission = submissions[result.student]
+        notebook = _mirror(submission, ours)
+        row = totals[submission.id]
+        duedate = submission.duedate
+        result.gradebook = GradebookView(
+            sha256=result.sha256, db_url=url,
+            duedate=duedate.isoformat(sep=" ") if duedate else None,
+            seconds_late=float(submission.total_seconds_late or 0.0),
+            late_penalty=float(notebook.late_submission_penalty or 0.0),
+            manual={names.get(g.cell_id): g.manual_score for g in notebook.grades
+                    if g.manual_score is not None and g.cell_id in names},
+            score=float(row.score or 0.0), max_score=float(row.max_score or 0.0),
+            needs_manual_grade=bool(row.needs_manual_grade))
 
 
 def _late_plugin(course):
@@ -279,8 +364,10 @@ def _write_formgrader_copy(course, assignment, student, notebook):
             cell["id"] = os.urandom(4).hex()
         seen.add(cell.get("id") if isinstance(cell, dict) else None)
     try:
-        nbformat.write(nbformat.from_dict(notebook), str(temporary))
-    except Exception as error:  # a notebook too malformed for nbformat to write back, a full disk
+        # Plain compact JSON (json's C encoder; nbformat.write copies, validates and indents
+        # in Python: 15-20 ms a notebook). The formgrader reads it with nbformat as any notebook.
+        temporary.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+    except Exception as error:  # a notebook JSON cannot write back, a full disk
         log.warning("no formgrader copy for %s: %s", student, error)
         try:
             temporary.unlink(missing_ok=True)
@@ -317,7 +404,7 @@ def grades(course, assignment_name):
     found = {}
     with open_gradebook(course) as gradebook:
         try:
-            submissions = gradebook.assignment_submissions(assignment_name)
+            submissions = _submissions_loaded(gradebook, assignment_name)
         except MissingEntry:
             return {}
         for submission in submissions:
@@ -342,3 +429,22 @@ def grades(course, assignment_name):
                 "email": student.email, "lms_user_id": student.lms_user_id}
     return found
 
+
+
+def _submissions_loaded(gradebook, assignment_name):
+    """The assignment's submissions with their students, totals, notebooks, grades (with their
+    cells and maximum) and comments, in seven queries whatever their number (read one by one,
+    nbgrader's objects ask the database a dozen times or more per submission)."""
+    from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy.orm import joinedload, selectinload, undefer
+    master = gradebook.find_assignment(assignment_name)
+    notebooks = selectinload(SubmittedAssignment.notebooks)
+    return (gradebook.db.query(SubmittedAssignment)
+            .filter(SubmittedAssignment.assignment_id == master.id)
+            .options(joinedload(SubmittedAssignment.student),
+                     undefer(SubmittedAssignment.score), undefer(SubmittedAssignment.max_score),
+                     undefer(SubmittedAssignment.needs_manual_grade),
+                     notebooks.selectinload(SubmittedNotebook.grades)
+                     .options(undefer(Grade.max_score), joinedload(Grade.cell)),
+                     notebooks.selectinload(SubmittedNotebook.comments).joinedload(Comment.cell))
+            .all())
