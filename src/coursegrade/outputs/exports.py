@@ -30,23 +30,60 @@ log = logging.getLogger("course.exports")
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
-def export_nbgrader_csv(course, assignment_name, path=None):
-    """nbgrader's CSV export of one assignment, made by nbgrader's own CsvExportPlugin."""
+def export_nbgrader_csv(course, assignment_name, path=None, gradebook=None, waiting=None):
+    """nbgrader's CSV export of one assignment, made by nbgrader's own CsvExportPlugin. It asks
+    the gradebook for each student's submission and totals, query by query; here it is handed
+    the assignment's submissions loaded in one query (`_OneAssignment`). `gradebook`: an open
+    one to use; `waiting`: not_graded_yet(), if known."""
     from nbgrader.plugins import CsvExportPlugin
     path = path or course.exports_dir / f"{assignment_name}_nbgrader.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open_gradebook(course) as gradebook:
-        CsvExportPlugin(to=str(path), assignment=[assignment_name], log=log).export(gradebook)
-    waiting = not_graded_yet(course, assignment_name)
+    with _opened(course, gradebook) as gradebook:
+        CsvExportPlugin(to=str(path), assignment=[assignment_name], log=log).export(
+            _OneAssignment(gradebook, assignment_name))
+    waiting = not_graded_yet(course, assignment_name) if waiting is None else waiting
     if waiting:
         lines = path.read_text().splitlines(keepends=True)
         path.write_text("".join(_without_score(line, waiting) for line in lines))
     return path
 
 
-def not_graded_yet(course, assignment_name):
-    """The students whose submission is still to be graded (status "retry")."""
-    return {s for s, r in load_results(course, assignment_name).items() if not r.final}
+class _OneAssignment:
+    """What CsvExportPlugin reads of a Gradebook (assignments, students, find_submission),
+    for one assignment, from two queries: its submissions with their totals undeferred."""
+
+    def __init__(self, gradebook, assignment_name):
+        from nbgrader.api import Assignment, MissingEntry, SubmittedAssignment
+        from sqlalchemy.orm import undefer
+        self._missing = MissingEntry
+        found = gradebook.db.query(Assignment).filter(Assignment.name == assignment_name).all()
+        self.assignments = found
+        self.students = gradebook.students
+        self._submissions = {}
+        if found:
+            for submission in (gradebook.db.query(SubmittedAssignment)
+                               .filter(SubmittedAssignment.assignment_id == found[0].id)
+                               .options(undefer(SubmittedAssignment.score),
+                                        undefer(SubmittedAssignment.late_submission_penalty))):
+                self._submissions[submission.student_id] = submission
+
+    def find_submission(self, assignment, student):
+        try:
+            return self._submissions[student]
+        except KeyError:
+            raise self._missing(f"No such submission: {assignment} for {student}") from None
+
+
+def _opened(course, gradebook):
+    from contextlib import nullcontext
+    return nullcontext(gradebook) if gradebook is not None else open_gradebook(course)
+
+
+def not_graded_yet(course, assignment_name, results=None):
+    """The students whose submission is still to be graded (status "retry"), among `results`
+    or, by default, the stored results."""
+    results = load_results(course, assignment_name).values() if results is None else results
+    return {r.student for r in results if not r.final}
 
 
 def _without_score(line, students):
@@ -60,14 +97,15 @@ def _without_score(line, students):
     return ",".join([head, "", "", "", max_score])
 
 
-def export_canvas_csv(course, assignment_name, path=None):
-    """A Canvas gradebook import CSV of one assignment (see the module's docstring)."""
+def export_canvas_csv(course, assignment_name, path=None, gradebook=None, waiting=None, submissions=None):
+    """A Canvas gradebook import CSV of one assignment (see the module's docstring).
+    `submissions`: gradebook.grades() of the assignment, if known."""
     path = path or course.exports_dir / f"{assignment_name}_canvas.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     column = course.settings["Exports", "canvas_columns"].get(assignment_name, assignment_name)
-    submissions = grades(course, assignment_name)
-    waiting = not_graded_yet(course, assignment_name)
-    with open_gradebook(course) as gradebook:
+    waiting = not_graded_yet(course, assignment_name) if waiting is None else waiting
+    with _opened(course, gradebook) as gradebook:
+        submissions = grades(course, assignment_name, gradebook) if submissions is None else submissions
         students = [(s.id, s.first_name, s.last_name, s.lms_user_id) for s in gradebook.students]
         try:
             max_score = float(gradebook.find_assignment(assignment_name).max_score or 0)
@@ -86,6 +124,11 @@ def export_canvas_csv(course, assignment_name, path=None):
     return path
 
 
-def export_all(course, assignment_name):
-    """Both exports; returns their paths."""
-    return [export_nbgrader_csv(course, assignment_name), export_canvas_csv(course, assignment_name)]
+def export_all(course, assignment_name, results=None, gradebook=None, submissions=None):
+    """Both exports; returns their paths. `results`: every result of the assignment, if in
+    memory already; `gradebook`: an open one; `submissions`: its grades(), if known."""
+    waiting = not_graded_yet(course, assignment_name, results)
+    with _opened(course, gradebook) as gradebook:
+        return [export_nbgrader_csv(course, assignment_name, gradebook=gradebook, waiting=waiting),
+                export_canvas_csv(course, assignment_name, gradebook=gradebook, waiting=waiting,
+                                  submissions=submissions)]
