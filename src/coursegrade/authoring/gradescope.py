@@ -303,6 +303,7 @@ def run_submission(autograder_dir="/autograder", log=sys.stdout):
 
 def _grade(course, assignment, folder, manifest, log):
     from coursegrade.grading.batch import grade_batch
+    from coursegrade.grading.notebooks import NotebookError, read_submission
     from coursegrade.grading.public_checks import public_check_reports
     from coursegrade.grading.sandbox import Zygote, bwrap_usable
 
@@ -312,6 +313,12 @@ def _grade(course, assignment, folder, manifest, log):
         return results_json(assignment, not_graded(assignment, STUDENT, why),
                             hidden_visibility=manifest["hidden_visibility"])
     path = _take_submission(notebook, course.submitted_dir / STUDENT / assignment.name)
+    try:  # a notebook that cannot be read needs no sandbox started: say why at once
+        read_submission(path, assignment)
+    except NotebookError as error:  # (grading says the same: suite.py reads it the same way)
+        print(f"not graded: {error}", file=log)
+        return results_json(assignment, not_graded(assignment, STUDENT, str(error), path),
+                            hidden_visibility=manifest["hidden_visibility"])
     limits = course.settings.limits
     use_bwrap = bwrap_usable()
     for line in sandbox_report(use_bwrap):
@@ -379,7 +386,6 @@ def sandbox_report(use_bwrap):
     """What this machine gives the sandbox, in words: bubblewrap (and why not), Landlock,
     cgroups; the zygote reports seccomp and the rest in each result's isolation."""
     from coursegrade.grading import cgroups
-    from coursegrade.grading.sandbox import isolation_warnings
     from coursegrade.inside import landlock
     lines = []
     if use_bwrap:
@@ -399,8 +405,7 @@ def sandbox_report(use_bwrap):
     lines.append(f"sandbox: Landlock {'ABI ' + str(abi) if abi else 'not available in this kernel'}")
     missing = cgroups.why_not()
     lines.append(f"sandbox: cgroups {'usable' if not missing else 'not usable (' + missing + ')'}")
-    lines += [f"WARNING: {warning}" for warning in isolation_warnings(use_bwrap)]
-    return lines
+    return lines  # (what the sandbox lacks, grading's batch says next: isolation_warnings)
 
 
 def _log_result(result, checks, log):
