@@ -251,27 +251,19 @@ def _grade(course, options):
 
 def _after_grading(course, assignment, results, options, limits, use_bwrap, csv_path):
     """Gradebook, then feedback, exports and report: what an instructor expects after grading."""
-    from coursegrade.grading.batch import load_results
     from coursegrade.authoring.signatures import ensure_signatures
+    from coursegrade.outputs.after_grading import write_outputs
     from coursegrade.outputs.diagnosis import load_signatures
-    from coursegrade.outputs.exports import export_all
-    from coursegrade.outputs.feedback import write_feedback
-    from coursegrade.outputs.gradebook import grades, record
-    from coursegrade.outputs.report import write_report
 
-    started = time.monotonic()
-    record(course, assignment, results, out=sys.stdout)
     signatures = load_signatures(course, assignment)
     if signatures is None and not options.no_diagnosis:
-        try:
+        try:  # (grading, of the mutants: before the clock of the steps after grading starts)
             signatures = ensure_signatures(course, assignment, _workers(course, options), limits, use_bwrap,
                                            out=sys.stdout)
         except BrokenMaterial as error:  # a broken mutant must not cost the batch its feedback
             print(f"diagnosis failed, feedback has no mistake hints: {error}", file=sys.stderr)
-    paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
-    exports = export_all(course, assignment.name)
-    report = write_report(course, assignment, list(load_results(course, assignment.name).values()),
-                          signatures)
+    started = time.monotonic()
+    paths, exports, report = write_outputs(course, assignment, results, signatures, out=sys.stdout)
     print(f"feedback: {len(paths)} file(s), autograded/<student>/{assignment.name}/feedback.html "
           f"(release with `course feedback {assignment.name} --release`)")
     print("exports: " + ", ".join(str(p) for p in [csv_path, *exports]))
