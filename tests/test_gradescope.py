@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
@@ -20,7 +21,7 @@ import jsonschema
 import pytest
 
 from coursegrade.core.course import Course
-from coursegrade.core.results import Result
+from coursegrade.core.results import Outcome, Result, TestResult
 from coursegrade.outputs.gradescope import VISIBILITIES, results_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,11 +307,35 @@ def test_hidden_visibility_is_configurable_and_checked(course_grade):
         results_json(assignment, result, hidden_visibility="sometimes")
 
 
-def test_course_gradescope_run_tries_the_zip_locally(autograder_zip):
-    done = subprocess.run([str(COURSE), "gradescope-run", str(autograder_zip),
-                           str(DEMO / "dana-untouched-stub" / "ps2" / "ps2.ipynb")],
-                          capture_output=True, text=True, timeout=600)
+def test_results_json_never_carries_a_tests_detail_and_escapes_nothing_into_html():
+    """Unit level, so that it can fail on its own: a failing test's `detail` (pytest's assertion
+    text, with the expected values) stays out; the student's message goes in as plain text."""
+    assignment = Course(ROOT).assignment("ps2")
+    question = assignment.autograded_questions[0]
+    message = "<script>alert(1)</script> ValueError: bad shape"
+    result = Result(student="s", assignment="ps2", tests=[
+        TestResult(test="test_a", question=question, points=2.0, description="A check.",
+                   outcome=Outcome.ERROR, message=message, detail="assert 0.123456789 == EXPECTED_SECRET"),
+        TestResult(test="test_b", question=question, points=1.0, description="", outcome=Outcome.PASSED,
+                   earned=1.0)]).finish(assignment, time.monotonic())
+    document = _valid(results_json(assignment, result))
+    text = json.dumps(document)
+    assert "EXPECTED_SECRET" not in text and "0.123456789" not in text
+    [a, b] = _hidden_entries(document)
+    assert message in a["output"] and a["score"] == 0 and a["max_score"] == 2 and a["status"] == "failed"
+    assert b["name"] == f"{question}: test_b" and b["score"] == 1 and b["status"] == "passed"
+    assert document["score"] == 1 and document["test_output_format"] == "text"
+
+
+def test_course_gradescope_run_tries_the_zip_locally(autograder_zip, tmp_path):
+    notebook = tmp_path / "ps2.ipynb"
+    notebook.write_bytes(b"not a notebook")  # the quick route: the command's wiring, not grading again
+    done = subprocess.run([str(COURSE), "gradescope-run", str(autograder_zip), str(notebook),
+                           "--keep", str(tmp_path / "kept")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "results.json (what Gradescope shows)" in done.stdout
-    assert re.search(r"^score: 0$", done.stdout, re.M), done.stdout[-2000:]
-    assert "[after_published]" in done.stdout and "[visible]" in done.stdout
+    assert "results.json (what Gradescope shows)" in done.stdout and "[visible] Grading" in done.stdout
+    assert re.search(r"^score: 0; the folder is kept in ", done.stdout, re.M), done.stdout[-2000:]
+    assert (tmp_path / "kept" / "autograder" / "results" / "results.json").is_file()
+    missing = subprocess.run([str(COURSE), "gradescope-run", str(autograder_zip), str(tmp_path / "nothing.ipynb")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
