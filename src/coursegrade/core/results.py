@@ -6,6 +6,7 @@ words) or retry (the grader failed, not the submission: a worker died, the sandb
 start; graded again by the next `course grade`, and never written to the gradebook or the
 exports as a score). docs/results.md documents the stored form; `SCHEMA_VERSION` changes with it.
 """
+import copy
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -118,7 +119,7 @@ class Result:
         return self
 
     def to_json(self):
-        return asdict(self)
+        return _plain(self)
 
     def dumps(self):
         # Compact: json's C encoder (indent= falls back to its Python one, three times slower).
@@ -175,3 +176,22 @@ def _upgrade(data):
                 view[new] = data[old]
         data["gradebook"] = view
     return data
+
+
+def _plain(value):
+    """What dataclasses.asdict makes of a result (nested dataclasses as dicts, lists and dicts
+    copied), for the plain types results hold: a fifth of asdict's time, which deep-copies
+    every leaf (a millisecond a result, paid each time one is written or sent)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind in _FIELDS:
+        return {name: _plain(getattr(value, name)) for name in _FIELDS[kind]}
+    if kind in (str, int, float, bool, type(None), Status, Outcome):
+        return value
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else copy.deepcopy(value)
+
+
+_FIELDS = {cls: [f.name for f in fields(cls)] for cls in (Result, TestResult, GradebookView)}
