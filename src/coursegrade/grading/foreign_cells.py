@@ -117,6 +117,7 @@ class TranslatingRun:
 
     def __init__(self, run):
         self.run = run
+        run.plain_bases = True  # a student's list subclass comes back as the list it holds
         self.stopped = None      # the StudentError that stopped the process during this cell
         self.changed = False     # whether the cell set or deleted a name in the sandbox
 

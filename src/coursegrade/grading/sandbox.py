@@ -585,6 +585,7 @@ class SandboxedRun:
         self.failures = {}            # question -> how the last of those ended
         self.last_failure = None
         self._building = False        # cells are being executed (a death there is the cell's)
+        self.plain_bases = False      # subclasses of list, float... sent as their plain base
 
     def __enter__(self):
         try:
@@ -656,6 +657,8 @@ class SandboxedRun:
                                f"{self.limits.submission_seconds:g} s")
         seconds = min(seconds, remaining)
         call = message["id"] = next(_CALL_IDS)
+        if self.plain_bases:
+            message["plain_bases"] = True
         try:
             if seconds != self.timeout:  # (each settimeout is two system calls)
                 self.sock.settimeout(seconds)

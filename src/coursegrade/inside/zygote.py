@@ -776,6 +776,7 @@ class Child:
 
     def handle(self, request):
         op = request["op"]
+        self.plain_bases = request.get("plain_bases") is True
         if op == "exec":
             if request.get("guard"):  # before the first cell: the forbidden calls (guards.py)
                 guards.FORBIDDEN.install(request["guard"], self.namespace)
@@ -856,6 +857,10 @@ class Child:
             return obj.detach().cpu().numpy()  # anything but a plain array is refused
         if isinstance(obj, np.ndarray):  # subclasses (matrix, masked) as plain arrays
             return np.array(obj)
+        if getattr(self, "plain_bases", False) and isinstance(obj, _PLAIN_BASES):
+            # (asked by a foreign-format test on the trusted side: a student's list or float
+            # subclass is read as the plain list or float it holds, its methods left behind)
+            return next(convert(obj) for base, convert in _PLAIN_BASES_CONVERT if isinstance(obj, base))
         sympy = sys.modules.get("sympy")
         if sympy is not None and isinstance(obj, sympy.Basic):
             # Hidden tests read the same formula several times; SymPy prints it slowly (and
@@ -867,6 +872,13 @@ class Child:
                 kept = self.formulas[id(obj)] = (obj, text)
             return kept[1]
         return self.new_handle(obj)
+
+
+# Built-in types' own methods, which a subclass cannot override for these calls.
+_PLAIN_BASES_CONVERT = ((bool, bool.__bool__), (int, int.__int__), (float, float.__float__),
+                        (complex, complex.__complex__), (str, str.__str__), (list, list.copy),
+                        (tuple, lambda t: tuple.__getitem__(t, slice(None))), (dict, dict.copy))
+_PLAIN_BASES = tuple(base for base, _ in _PLAIN_BASES_CONVERT)
 
 
 def describe(error):
