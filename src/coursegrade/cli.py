@@ -44,6 +44,9 @@ def main(argv=None):
                        "(default: submitted/ in the course folder)")
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade.add_argument("--workers", type=int, help="parallel sandboxes (default: number of cores)")
+    grade.add_argument("--cluster", metavar="ADDRESS", help="grade on a Ray cluster (head's "
+                       "host:port; or c.Grading.cluster): one sandbox per CPU of each node, the "
+                       "material sent through Ray, results written here as usual")
     grade.add_argument("--no-bwrap", action="store_true", help="run without bubblewrap "
                        "(rlimits only); for machines where bwrap cannot run")
     for field in fields(Limits):
@@ -217,7 +220,13 @@ def _grade(course, options):
     fresh = []
     if to_grade:
         try:
-            fresh = grade_batch(course, assignment, to_grade, _workers(course, options), limits, use_bwrap)
+            cluster = options.cluster or course.settings["Grading", "cluster"]
+            if cluster:  # each node decides on bubblewrap for itself, unless --no-bwrap
+                from coursegrade.grading.cluster import grade_on_cluster
+                fresh = grade_on_cluster(course, assignment, to_grade, cluster, limits,
+                                         False if options.no_bwrap else None)
+            else:
+                fresh = grade_batch(course, assignment, to_grade, _workers(course, options), limits, use_bwrap)
         except BrokenMaterial as error:  # the course material itself is broken: say so, stop
             print(f"course grade: {error}", file=sys.stderr)
             return 1

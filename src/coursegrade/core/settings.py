@@ -72,6 +72,8 @@ DECLARED = [Setting("Sandbox", f.name, f.default, _LIMIT_HELP[f.name]) for f in 
     Setting("Grading", "max_notebook_mb", 50.0,
             "a submitted notebook larger than this is refused with a message (outputs are the usual cause)"),
     Setting("Grading", "workers", 0, "parallel sandboxes (0: one per core)"),
+    Setting("Grading", "cluster", "",
+            "a Ray cluster's address (host:port) to grade on, as `course grade --cluster` ('': this machine)"),
     Setting("Grading", "trusted_work_seconds", 5.0,
             "time limit of trusted-side work on one answer's data (parsing and comparing a formula)"),
     Setting("Exports", "canvas_columns", {},
