@@ -95,3 +95,27 @@ def test_cells_that_need_the_students_process_are_marked_untrusted(graded):
     assert any("test_identity ran in the student's process" in p for p in honest.problems)
     assert fallback_reasons("assert f() is None") == []
     assert fallback_reasons("assert f() is g()") == ["compares objects by identity (`is`)"]
+
+
+def test_the_gradebook_holds_nbgraders_scores_and_late_penalty(graded):
+    from nbgrader.api import Gradebook
+    from coursegrade.outputs.gradebook import db_url, open_gradebook
+    from coursegrade.outputs.nbgrader_gradebook import record_nbgrader
+    course, found = graded
+    (course.root / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    course = Course(course.root)  # (settings are read once per Course)
+    with open_gradebook(course) as gradebook:  # bitdiddle submitted 2015-02-02, hacker 2015-02-01
+        gradebook.add_assignment("ps1", duedate="2015-02-02 00:00:00 America/Los_Angeles")
+    assignment = NbgraderAssignment(course, "ps1")
+    record_nbgrader(course, assignment, list(found["ps1"].values()))
+    with Gradebook(db_url(course)) as gradebook:
+        for student, nbgrader_scores in RECORDED_SCORES["ps1"].items():
+            submission = gradebook.find_submission("ps1", student)
+            ours = {f"{nb.name}/{g.name}": g.auto_score for nb in submission.notebooks for g in nb.grades}
+            assert ours == nbgrader_scores, student
+            assert submission.max_score == 13
+        assert gradebook.find_submission("ps1", "hacker").score == 3.0
+        late = gradebook.find_submission("ps1", "bitdiddle")
+        assert late.total_seconds_late > 0 and late.late_submission_penalty == 1.5 == late.score  # ("zero")
+    assert found["ps1"]["bitdiddle"].gradebook.late_penalty == 1.5

@@ -137,6 +137,15 @@ class NbgraderAssignment:
                     found.append(ManualCell(nb, name, cell_points(c), "written"))
         return found
 
+    def cell_type(self, notebook, grade_id):
+        return next((c.get("cell_type", "code") for c in self.notebooks[notebook]
+                     if cell_grade_id(c) == grade_id), "code")
+
+    def solution_ids(self, notebook):
+        """grade_ids of the notebook's solution cells (answers and written answers)."""
+        return [cell_grade_id(c) for c in self.notebooks[notebook]
+                if cell_grade_id(c) and nbgrader_metadata(c).get("solution")]
+
     @property
     def autograded_questions(self):
         return [t.question for t in self.test_cells]
