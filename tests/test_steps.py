@@ -163,3 +163,23 @@ def test_a_class_can_be_a_mutant_renamed_to_its_target(tmp_path):
     [variant] = load_variants(tmp_path)
     assert variant.target == "KDTree" and variant.name == "KDTreeGreedy"
     assert variant.source.startswith("class KDTree:") and "@mutant" not in variant.source
+
+
+def test_variants_import_their_reference_from_their_own_course_folder(tmp_path):
+    """mutants.py imports the course's reference by its package name; loading it must not
+    depend on the course folder being on the path already (validate loads it from a thread)."""
+    import subprocess
+    import sys
+    material = tmp_path / "course" / "autograder" / "psx"
+    material.mkdir(parents=True)
+    for package in (material.parent, material):
+        (package / "__init__.py").write_text("")
+    (material / "reference.py").write_text("def square(x):\n    return x * x\n")
+    (material / "mutants.py").write_text(
+        "from coursegrade import mutant\nfrom autograder.psx.reference import square\n\n\n"
+        "@mutant('square', hint='doubles')\ndef square_doubled(x):\n    return 2 * x\n")
+    code = ("from coursegrade.content.variants import load_variants\n"
+            f"print([v.name for v in load_variants({str(material)!r})])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['square_doubled']"

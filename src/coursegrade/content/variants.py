@@ -24,6 +24,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursegrade.core.course import MATERIAL_PACKAGE
+
 MUTANT, ALTERNATIVE = "mutant", "alternative"
 
 
@@ -76,8 +78,20 @@ def alternative_code(target, name, source):
     _collected.append(Variant(ALTERNATIVE, target, name, textwrap.dedent(source)))
 
 
+def _course_on_path(material_dir):
+    """mutants.py imports its reference (`from autograder.ps1.reference import ...`): the course
+    folder holding the material package must be importable, whoever calls first (validate's
+    release checks and its grading run in two threads)."""
+    material_dir = material_dir.resolve()
+    if material_dir.parent.name == MATERIAL_PACKAGE:
+        root = str(material_dir.parent.parent)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+
 def load_variants(material_dir):
     """All variants declared in `material_dir`/mutants.py and alternatives.py, in file order."""
+    _course_on_path(Path(material_dir))
     found = []
     for filename in ("mutants.py", "alternatives.py"):
         path = Path(material_dir) / filename
