@@ -231,6 +231,32 @@ def test_where_bubblewrap_cannot_run_the_zip_grades_the_same_and_says_so(autogra
         t.earned for q in Course(ROOT).assignment("ps2").autograded_questions for t in course_grade[student].tests_of(q)]
 
 
+def test_in_a_small_container_the_public_checks_run_after_the_hidden_tests(autograder_zip, tmp_path, course_grade):
+    """Where memory is short (Gradescope's smallest container) one sandbox is warm at a time:
+    the same scores and the same public checks (the zip's runner, its memory said small)."""
+    student = "blaise-partly-wrong"
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(tmp_path / "autograder" / "source")
+    (tmp_path / "autograder" / "submission").mkdir()
+    shutil.copy(DEMO / student / "ps2" / "ps2.ipynb", tmp_path / "autograder" / "submission")
+    (tmp_path / "bin").mkdir()
+    runner = tmp_path / "bin" / "small.py"  # (run from /autograder as Gradescope does: autograder/ in the
+    # working folder would be taken for the material's package)
+    runner.write_text("import sys\nif __name__ == '__main__':\n"
+                      "    from coursegrade.authoring import gradescope\n"
+                      "    gradescope.available_memory_mb = lambda: 600\n"
+                      "    sys.exit(gradescope.run_submission(sys.argv[1]))\n")
+    done = subprocess.run([sys.executable, str(runner), str(tmp_path / "autograder")], cwd=tmp_path / "autograder",
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    document = _valid(json.loads((tmp_path / "autograder" / "results" / "results.json").read_text()))
+    assert "600 MB available; public checks run after the hidden tests" in done.stdout
+    assert document["score"] == course_grade[student].total, done.stdout[-3000:]
+    checks = [t for t in document["tests"] if t["name"].endswith(": public checks")]
+    assert len(checks) == len(Course(ROOT).assignment("ps2").autograded_questions)
+    assert any(t["status"] == "failed" for t in checks) and any(t["status"] == "passed" for t in checks)
+
+
 @pytest.mark.parametrize("files, said", [
     ({"ps2.ipynb": b"{this is not a notebook \xff\xfe"}, "could not be graded"),
     ({"answers.py": b"print(1)\n"}, "no notebook was submitted"),
