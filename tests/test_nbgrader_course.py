@@ -7,6 +7,7 @@ is fooled: the student who patches numpy.testing in their kernel gets full marks
 and nothing here.
 """
 import json
+import sys
 
 import pytest
 
@@ -119,3 +120,39 @@ def test_the_gradebook_holds_nbgraders_scores_and_late_penalty(graded):
         late = gradebook.find_submission("ps1", "bitdiddle")
         assert late.total_seconds_late > 0 and late.late_submission_penalty == 1.5 == late.score  # ("zero")
     assert found["ps1"]["bitdiddle"].gradebook.late_penalty == 1.5
+
+
+def test_course_grade_and_validate_take_the_course_as_it_is(tmp_path):
+    import subprocess
+    from pathlib import Path
+    root = user_guide_course(tmp_path)
+    course_command = [str(Path(sys.executable).parent / "course"), "--root", str(root)]
+    graded = subprocess.run(course_command + ["grade", "ps1"], capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stderr
+    assert "bitdiddle" in graded.stdout and "1.5/3" in graded.stdout and "3/3" in graded.stdout
+    assert "hacker: 3/13" in graded.stdout  # nbgrader's totals, written answers to be graded
+    assert (root / "autograded" / "hacker" / "ps1" / "results.json").is_file()
+    validated = subprocess.run(course_command + ["validate", "ps1"], capture_output=True, text=True,
+                               timeout=600)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "solution: 3/3; stub: 0/3" in validated.stdout
+    assert "4 run on the trusted side" in validated.stdout
+
+
+def test_validate_finds_a_release_that_leaks_and_a_test_that_tests_nothing(tmp_path):
+    from coursegrade.authoring.nbgrader_validate import validate_nbgrader
+    root = user_guide_course(tmp_path)
+    source = json.loads((root / "source" / "ps1" / "problem1.ipynb").read_text())
+    release = root / "release" / "ps1"
+    release.mkdir(parents=True)
+    (release / "problem1.ipynb").write_text(json.dumps(source))  # the source itself: leaks
+    for cell in source["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "correct_squares":
+            cell["source"] = "assert True\n"
+    (root / "source" / "ps1" / "problem1.ipynb").write_text(json.dumps(source))
+    report = validate_nbgrader(Course(root), "ps1", LIMITS)
+    assert not report.ok
+    text = "\n".join(report.problems)
+    assert "problem2.ipynb is missing" in text
+    assert "BEGIN SOLUTION" in text and "leaks" in text
+    assert "the stub (nothing answered) earns 1 on problem1/correct_squares" in text

@@ -193,6 +193,8 @@ def _grade(course, options):
     from coursegrade.grading.sandbox import bwrap_usable, mother_usable
     from coursegrade.outputs.scoreboard import score_table, write_grades_csv
 
+    if _nbgrader_format(course, options.assignment):
+        return _grade_nbgrader(course, options)
     assignment = course.assignment(options.assignment)
     submitted = Path(options.submitted) if options.submitted else course.submitted_dir
     submissions = find_submissions(submitted, assignment.name)
@@ -359,11 +361,47 @@ def _report(course, options):
         print(f"{name}: {write_report(course, assignment, results, load_signatures(course, assignment))}")
 
 
+def _nbgrader_format(course, name):
+    """Whether `name` is an assignment in nbgrader's own format (no autograder/<ps>/)."""
+    from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
+    return name not in course.assignment_names() and name in nbgrader_assignment_names(course)
+
+
+def _grade_nbgrader(course, options):
+    """`course grade PS` of an nbgrader course as it is (grading/nbgrader_course.py)."""
+    from coursegrade.grading.nbgrader_course import NbgraderAssignment, grade_all
+    from coursegrade.outputs.nbgrader_gradebook import record_nbgrader
+    from coursegrade.outputs.scoreboard import score_table
+    assignment = NbgraderAssignment(course, options.assignment)
+    submissions = assignment.submissions(options.submitted)
+    if options.student:
+        submissions = [(s, p) for s, p in submissions if s in options.student]
+    if not submissions:
+        print(f"no submissions of {assignment.name} (expected submitted/<student>/{assignment.name}/)")
+        return 1
+    print(f"grading {len(submissions)} submission(s) of {assignment.name} (nbgrader format: "
+          f"{len(assignment.test_cells)} test cells in {len(assignment.notebooks)} notebook(s), "
+          "run on the trusted side)", file=sys.stderr, flush=True)
+    results = grade_all(assignment, submissions, _settings(course, options).limits,
+                        False if options.no_bwrap else None)
+    print(score_table(assignment, results))
+    record_nbgrader(course, assignment, results, out=sys.stdout)
+    return 0
+
+
 def _validate(course, options):
     from coursegrade.authoring.validate import format_validation, validate
     started = time.monotonic()
     failed = []
-    for name in options.assignments or course.assignment_names():
+    from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
+    for name in options.assignments or course.assignment_names() + nbgrader_assignment_names(course):
+        if _nbgrader_format(course, name):
+            from coursegrade.authoring.nbgrader_validate import validate_nbgrader
+            report = validate_nbgrader(course, name)
+            print(report.text, flush=True)
+            if not report.ok:
+                failed.append(name)
+            continue
         assignment = course.assignment(name)
         report = validate(assignment, workers=_workers(course, options))
         print(format_validation(report), flush=True)

@@ -55,7 +55,13 @@ def record_nbgrader(course, assignment, results, out=None):
                 gradebook.db.commit()
             result.gradebook = _view(course, gradebook, assignment, submission)
     if out is not None:
-        print(f"gradebook: {len(todo)} submission(s) of {assignment.name} recorded", file=out)
+        print(f"gradebook: {len(todo)} submission(s) of {assignment.name} recorded (nbgrader's "
+              "totals, written answers and tasks to be graded by hand):", file=out)
+        for result in todo:
+            view = result.gradebook
+            late = f", {view.seconds_late / 3600:.1f} h late, penalty {view.late_penalty:g}" \
+                if view.seconds_late > 0 else ""
+            print(f"  {result.student}: {view.score:g}/{view.max_score:g}{late}", file=out)
     return todo
 
 
