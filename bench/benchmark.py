@@ -58,6 +58,12 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0, help="seed of the mixed batch")
     parser.add_argument("--no-bwrap", action="store_true",
                         help="engine without bubblewrap (rlimits only)")
+    parser.add_argument("--no-end-to-end", action="store_true",
+                        help="skip the whole-command figures: `course grade` (gradebook, feedback, "
+                        "exports, report included) against nbgrader autograde and against "
+                        "autograde + generate_feedback + export")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor (the references' own compute on the hidden tests' inputs)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary course folder (its path is printed)")
@@ -267,29 +273,197 @@ def _cpu_ticks():
 def account(submissions, results):
     """Every submission graded, or ungraded with its reason; none lost, none twice."""
     expected = [s for s, _ in submissions]
-    got = [r.get("student") for r in results]
+    got = [r.student for r in results]
     graded = [r for r in results if r.graded]
-    ungraded = [r for r in results if r.status != "graded"]
+    ungraded = [r for r in results if not r.graded]
     reasons = {}
     for r in ungraded:
-        reason = r.get("reason") or "(no reason given)"
+        reason = r.reason or "(no reason given)"
         reasons[reason] = reasons.get(reason, 0) + 1
     outcomes = {}
     for r in graded:
-        for test in r.get("tests", []):
+        for test in r.tests:
             outcomes[test.outcome] = outcomes.get(test.outcome, 0) + 1
     return {"submissions": len(expected), "results": len(results),
             "graded": len(graded), "ungraded": len(ungraded),
             "missing": sorted(set(expected) - set(got)),
             "duplicated": sorted({s for s in got if got.count(s) > 1}),
             "ungraded_reasons": reasons, "test_outcomes": outcomes,
-            "unreasoned": [r.get("student") for r in ungraded if not r.get("reason")]}
+            "unreasoned": [r.student for r in ungraded if not r.reason]}
+
+
+# ------------------------------------------------------------------ CPU time of processes
+
+class CpuGroup:
+    """The CPU time of this process and of every process it starts (workers, sandboxes,
+    nbgrader's kernels, `course grade`), whatever the other sessions on the machine do: a
+    cgroup of the cpuacct controller that this process joins. None where there is none."""
+
+    def __init__(self):
+        self.path = None
+        base = Path("/sys/fs/cgroup/cpuacct")
+        if not (base / "cpuacct.usage").exists():
+            base = Path("/sys/fs/cgroup")  # cgroup v2: cpu.stat's usage_usec
+        try:
+            folder = base / f"coursegrade-bench-{os.getpid()}"
+            folder.mkdir()
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+            self.path = folder
+            self.read()
+        except (OSError, ValueError):
+            self.path = None
+
+    def read(self):
+        """CPU seconds used in the group so far, or None."""
+        if self.path is None:
+            return None
+        usage = self.path / "cpuacct.usage"
+        if usage.exists():
+            return int(usage.read_text()) / 1e9
+        for line in (self.path / "cpu.stat").read_text().splitlines():
+            if line.startswith("usage_usec"):
+                return int(line.split()[1]) / 1e6
+        return None
+
+    def close(self):
+        if self.path is None:
+            return
+        try:  # back to the parent group, then the empty group can go
+            (self.path.parent / "cgroup.procs").write_text(str(os.getpid()))
+            self.path.rmdir()
+        except OSError:
+            pass
+
+
+def _timed(cpu, function):
+    """(value, wall seconds, CPU seconds or None) of function()."""
+    before = cpu.read()
+    started = time.monotonic()
+    value = function()
+    wall = time.monotonic() - started
+    after = cpu.read()
+    return value, wall, (after - before if before is not None and after is not None else None)
+
+
+# -------------------------------------------------------------------------------- the floor
+
+def measure_floor(assignment, passes=15):
+    """The references' own compute on the hidden tests' inputs, in this one warm process: every
+    hidden test that takes only `student` is called with `student` bound to the reference
+    itself (its own functions, not memoised), the expected side memoised as in a worker, no
+    sandbox and no calls between processes. Returns CPU seconds of one pass (the median of
+    `passes`, after a warm-up pass) and how many tests were measured or could not be."""
+    import importlib
+    import inspect
+    import types
+    from coursegrade.grading.suite import memoize_reference
+    assignment.package  # the course folder on sys.path
+    reference = importlib.import_module(f"{assignment.package_name}.reference")
+    own = {n: f for n, f in vars(reference).items()
+           if inspect.isfunction(f) and f.__module__ == reference.__name__ and not n.startswith("_")}
+    own.update({n: c for n, c in vars(reference).items()
+                if inspect.isclass(c) and c.__module__ == reference.__name__ and not n.startswith("_")})
+    student = types.SimpleNamespace(**own)
+    memoize_reference(assignment)
+    tests, unmeasured = [], []
+    for path in sorted(assignment.hidden_dir.glob("test_*.py")):
+        module = importlib.import_module(f"{assignment.package_name}.hidden.{path.stem}")
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and inspect.isfunction(fn):
+                if list(inspect.signature(fn).parameters) == ["student"]:
+                    tests.append((f"{path.stem}::{name}", fn))
+                else:
+                    unmeasured.append(f"{path.stem}::{name} (other fixtures)")
+
+    def one_pass():
+        for name, fn in list(tests):
+            try:
+                fn(student=student)
+            except Exception as error:  # a test that needs what the sandbox's student gives
+                tests.remove((name, fn))
+                unmeasured.append(f"{name} ({type(error).__name__})")
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_pass()  # warm-up: imports, first evaluations, the expected side memoised
+        seconds = []
+        for _ in range(passes):
+            started = time.process_time()
+            one_pass()
+            seconds.append(time.process_time() - started)
+    return {"cpu_s_per_notebook": round(statistics.median(seconds), 5), "tests": len(tests),
+            "unmeasured": unmeasured, "passes": passes}
+
+
+# ------------------------------------------------------------------- the whole command
+
+def e2e_course(folder, assignment_name):
+    """A course folder of its own for `course grade` (its own gradebook, autograded/, exports/),
+    grading the benchmark's submitted/ folder in place."""
+    root = folder / "end-to-end"
+    make_course(root)
+    return root
+
+
+def _clear_outputs(root):
+    for name in ("autograded", "exports", "feedback"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    (root / "gradebook.db").unlink(missing_ok=True)
+
+
+def run_course_grade(cpu, root, assignment_name, submitted, workers, no_bwrap, log_path):
+    """`course grade` from nothing (no results, no gradebook, the mutants' signatures cached):
+    wall and CPU seconds of the whole command, and its own split (grading, then the steps after)."""
+    import re
+    _clear_outputs(root)
+    argv = [str(BIN / "course"), "--root", str(root), "grade", assignment_name, "--submitted",
+            str(submitted), "--force"]
+    if workers:
+        argv += ["--workers", str(workers)]
+    if no_bwrap:
+        argv.append("--no-bwrap")
+    with open(log_path, "w") as log:
+        # (from its own folder: see the os.chdir in main)
+        done, wall, cpu_s = _timed(cpu, lambda: subprocess.run(argv, stdout=subprocess.PIPE, cwd=root,
+                                                               stderr=log, text=True))
+        log.write(done.stdout)
+    grading = re.search(r"graded now in ([\d.]+) s", done.stdout)
+    after = re.search(r"\(([\d.]+) s for gradebook, feedback, exports, report\)", done.stdout)
+    return {"seconds": round(wall, 3), "cpu_s": None if cpu_s is None else round(cpu_s, 3),
+            "grading_s": float(grading.group(1)) if grading else None,
+            "after_grading_s": float(after.group(1)) if after else None, "exit_code": done.returncode}
+
+
+def run_nbgrader_rest(cpu, course_root, assignment_name, log_path, first_student=None):
+    """nbgrader's work that `course grade` also does after grading: `generate_feedback` (an
+    HTML page per autograded student) and `export` (the CSV of grades). Returns {feedback_s,
+    export_s, cpu_s, exit_codes}; with `first_student`, also feedback_one_s: generate_feedback
+    of that one student alone (its start-up, for scaling from K notebooks to N)."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    nbgrader = str(BIN / "nbgrader")
+    found = {"exit_codes": []}
+
+    def run(argv):
+        with open(log_path, "a") as log:
+            found["exit_codes"].append(subprocess.run(argv, cwd=course_root, env=env, stdout=log,
+                                                      stderr=subprocess.STDOUT).returncode)
+    if first_student is not None:
+        _, found["feedback_one_s"], _ = _timed(cpu, lambda: run(
+            [nbgrader, "generate_feedback", assignment_name, "--force", f"--student={first_student}"]))
+    _, found["feedback_s"], feedback_cpu = _timed(cpu, lambda: run(
+        [nbgrader, "generate_feedback", assignment_name, "--force"]))
+    _, found["export_s"], export_cpu = _timed(cpu, lambda: run(
+        [nbgrader, "export", "--to", str(course_root / "nbgrader_export.csv")]))
+    found["cpu_s"] = None if feedback_cpu is None else round(feedback_cpu + export_cpu, 3)
+    return found
 
 
 # ------------------------------------------------------------------------------- nbgrader
 
-def run_nbgrader(course_root, assignment_name, students, everyone, log_path):
-    """`nbgrader autograde` on `students` (the others excluded); returns seconds, exit code."""
+def run_nbgrader(course_root, assignment_name, students, everyone, log_path, cpu=None, used=None):
+    """`nbgrader autograde` on `students` (the others excluded); returns seconds, exit code.
+    With `cpu` (a CpuGroup), the CPU seconds of autograde are put in used["cpu_s"]."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     nbgrader = str(BIN / "nbgrader")
     with open(log_path, "w") as log:
@@ -301,10 +475,14 @@ def run_nbgrader(course_root, assignment_name, students, everyone, log_path):
         argv = [nbgrader, "autograde", assignment_name]
         if excluded:
             argv.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
+        before = cpu.read() if cpu is not None else None
         started = time.monotonic()
         graded = subprocess.run(argv, cwd=course_root, env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
-        return time.monotonic() - started, graded.returncode
+        seconds = time.monotonic() - started
+        if before is not None and used is not None:
+            used["cpu_s"] = round(cpu.read() - before, 3)
+        return seconds, graded.returncode
 
 
 def nbgrader_scores(course_root, assignment_name, students, questions):
@@ -316,7 +494,8 @@ def nbgrader_scores(course_root, assignment_name, students, questions):
     if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
         db_url = f"sqlite:///{course_root / db_url[len('sqlite:///'):]}"
     scores = {}
-    with Gradebook(db_url, config.get("course_id", "")) as gradebook:
+    course_id = Course(course_root).settings.nbgrader_value("CourseDirectory", "course_id", "default_course")
+    with Gradebook(db_url, course_id) as gradebook:
         for student in students:
             try:
                 submission = gradebook.find_submission(assignment_name, student)
@@ -484,6 +663,65 @@ def report_lines(figures, comparison, kinds, nbgrader_results):
     return lines
 
 
+def _end_to_end_ratios(figures, count, nbgrader_count):
+    """nbgrader's wall time (scaled to all `count` where it graded fewer) over the mean of
+    the `course grade` runs, for autograde alone and for autograde + generate_feedback + export."""
+    n, e = figures["nbgrader"], figures["end_to_end"]
+    runs = [r["seconds"] for r in e["runs"]]
+    ours = sum(runs) / len(runs)
+    autograde = n.get("scaled_seconds", n["seconds"])
+    rest = n.get("rest_s")  # (scaled to all `count` already, where nbgrader graded fewer)
+    e["mean_s"] = round(ours, 3)
+    e["ratio_vs_autograde"] = round(autograde / ours, 2)
+    if rest is not None:
+        e["nbgrader_equal_work_s"] = round(autograde + rest, 3)
+        e["ratio_vs_equal_work"] = round((autograde + rest) / ours, 2)
+
+
+def end_to_end_lines(figures):
+    lines = []
+    e = figures.get("end_to_end")
+    if e:
+        lines.append("")
+        lines.append(f"END TO END: `course grade` from no results and no gradebook (the mutants' "
+                     f"signatures cached: {e['diagnosis_once_s']:.1f} s once per material)")
+        for i, run in enumerate(e["runs"], 1):
+            share = (f"; after grading = {run['after_grading_s'] / run['grading_s']:.2f} of grading"
+                     if run["after_grading_s"] is not None and run["grading_s"] else "")
+            cpu_text = f", CPU {run['cpu_s']:.1f} s" if run["cpu_s"] is not None else ""
+            lines.append(f"  run {i}: {run['seconds']:.1f} s wall{cpu_text} (grading {run['grading_s']} s, "
+                         f"gradebook + feedback + exports + report {run['after_grading_s']} s{share})"
+                         + (f"  EXIT {run['exit_code']}" if run["exit_code"] else ""))
+        n = figures.get("nbgrader")
+        if n and "ratio_vs_autograde" in e:
+            lines.append(f"  nbgrader autograde {n.get('scaled_seconds', n['seconds']):.1f} s"
+                         + (f", + generate_feedback + export {n['rest_s']:.1f} s"
+                            if n.get("rest_s") is not None else ""))
+            lines.append(f"  RATIO end to end vs nbgrader autograde: {e['ratio_vs_autograde']:.1f}x")
+            if "ratio_vs_equal_work" in e:
+                lines.append(f"  RATIO end to end vs nbgrader's equal work (autograde + "
+                             f"generate_feedback + export): {e['ratio_vs_equal_work']:.1f}x")
+            if n.get("cpu_s") is not None and e["runs"][0]["cpu_s"] is not None \
+                    and n["notebooks"] == figures["count"]:  # (unscaled: only when nbgrader did all)
+                ours = sum(r["cpu_s"] for r in e["runs"]) / len(e["runs"])
+                total = n["cpu_s"] + (n.get("rest_cpu_s") or 0)
+                lines.append(f"  CPU seconds (this run's processes only): course grade {ours:.1f}, "
+                             f"nbgrader autograde {n['cpu_s']:.1f}"
+                             + (f" + the rest {n['rest_cpu_s']:.1f}" if n.get("rest_cpu_s") is not None else "")
+                             + f" (ratio {total / ours:.1f}x)")
+    f = figures.get("floor")
+    if f:
+        lines.append("")
+        lines.append(f"FLOOR: the references' own compute on the hidden tests' inputs, one warm "
+                     f"process: {1000 * f['cpu_s_per_notebook']:.2f} ms CPU per notebook "
+                     f"({f['tests']} tests; {len(f['unmeasured'])} not measurable this way)")
+        if f.get("multiple") is not None:
+            lines.append(f"  engine CPU per ordinary notebook (all its processes, slow submissions' "
+                         f"spinning taken out): {1000 * f['engine_cpu_s_per_notebook']:.1f} ms = "
+                         f"{f['multiple']:.0f}x the floor")
+    return lines
+
+
 def _mix(kinds):
     counts = {}
     for kind, _ in kinds.values():
@@ -552,7 +790,8 @@ def _percentile(values, fraction):
 
 def main(argv=None):
     options = parse_args(argv)
-    sys.path.insert(0, str(ROOT))
+    # (coursegrade comes from the venv. Not this repository's folder on sys.path: its
+    # autograder/ would be imported in place of the temporary course's, which is refused.)
     from coursegrade.core.course import Course
     from coursegrade.grading.sandbox import bwrap_usable
 
@@ -560,7 +799,13 @@ def main(argv=None):
     if problem:
         print(f"benchmark: {options.assignment} is not ready: {problem}", file=sys.stderr)
         return 2
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-{options.assignment}-"))
+    # Outside /tmp: the sandbox's /tmp is its own (a course folder there is hidden from it).
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{options.assignment}-", dir="/var/tmp"))
+    # Work from the temporary folder: started from this repository's folder, the workers' fork
+    # server would find the repository's autograder/ (the current folder is on its sys.path)
+    # before the temporary course's, and the workers refuse to mix two courses' material.
+    os.chdir(folder)
+    cpu = CpuGroup()
     try:
         make_course(folder)
         course = Course(folder)
@@ -584,7 +829,9 @@ def main(argv=None):
         figures["startup"] = measure_startup(course, assignment, first_correct, limits, use_bwrap)
         print(f"engine: grading {len(submissions)} with {workers} workers ...", file=sys.stderr,
               flush=True)
+        cpu_before = cpu.read()
         results, seconds, busy = run_engine(course, assignment, submissions, workers, limits, use_bwrap)
+        engine_cpu = None if cpu_before is None else cpu.read() - cpu_before
         per_notebook = [r.seconds for r in results]
         steady = max(seconds - figures["startup"]["worker_start_s"], 1e-9)
         figures["engine"] = {
@@ -601,7 +848,35 @@ def main(argv=None):
             by_kind.setdefault(kinds[r.student][0], []).append(r.seconds)
         figures["engine"]["median_s_by_kind"] = {
             k: round(statistics.median(v), 3) for k, v in sorted(by_kind.items())}
+        figures["engine"]["cpu_s"] = None if engine_cpu is None else round(engine_cpu, 3)
         figures["accounted"] = account(submissions, results)
+        if not options.no_floor:
+            print("floor: the references on the hidden tests' inputs, in this process ...",
+                  file=sys.stderr, flush=True)
+            figures["floor"] = measure_floor(assignment)
+            if engine_cpu is not None:
+                ordinary = len(results) - options.slow
+                spun = options.slow * options.slow_seconds  # the slow submissions' own spinning
+                per = (engine_cpu - spun) / max(ordinary, 1)
+                figures["floor"].update({
+                    "engine_cpu_s_per_notebook": round(per, 5),
+                    "multiple": round(per / figures["floor"]["cpu_s_per_notebook"], 1)
+                    if figures["floor"]["cpu_s_per_notebook"] > 0 else None})
+        e2e = None
+        if not options.no_end_to_end:
+            from coursegrade.authoring.signatures import ensure_signatures
+            e2e = e2e_course(folder, assignment.name)
+            print("end to end: the mutants' signatures (once per material, cached) ...",
+                  file=sys.stderr, flush=True)
+            # (of this course: the same material, so the machine's cache serves the other's)
+            _, once, _ = _timed(cpu, lambda: ensure_signatures(course, assignment, workers, limits,
+                                                                use_bwrap))
+            figures["end_to_end"] = {"diagnosis_once_s": round(once, 3), "runs": []}
+            print(f"end to end: course grade {assignment.name} ({len(submissions)}) ...",
+                  file=sys.stderr, flush=True)
+            figures["end_to_end"]["runs"].append(run_course_grade(
+                cpu, e2e, assignment.name, folder / "submitted", workers, options.no_bwrap,
+                folder / "course-grade-1.log"))
         figures["isolation"] = next((r.isolation for r in results if r.isolation),
                                     figures["isolation"])
 
@@ -614,8 +889,9 @@ def main(argv=None):
             log_path = folder / "nbgrader.log"
             print(f"nbgrader: autograding {k} submission(s), sequentially ...", file=sys.stderr,
                   flush=True)
+            nb_used = {}
             nb_seconds, code = run_nbgrader(folder, assignment.name, chosen,
-                                            [s for s, _ in submissions], log_path)
+                                            [s for s, _ in submissions], log_path, cpu, nb_used)
             if nb_seconds is None:
                 print(f"nbgrader generate_assignment failed (exit {code}); log:\n"
                       + log_path.read_text()[-3000:], file=sys.stderr)
@@ -626,7 +902,20 @@ def main(argv=None):
             figures["nbgrader"] = {"notebooks": k, "seconds": round(nb_seconds, 3),
                                    "per_second": round(k / nb_seconds, 4),
                                    "seconds_per_notebook": round(nb_seconds / k, 3),
-                                   "exit_code": code, "recorded": len(scores)}
+                                   "exit_code": code, "recorded": len(scores),
+                                   "cpu_s": nb_used.get("cpu_s")}
+            if e2e is not None:
+                print("nbgrader: generate_feedback and export (its equal work) ...", file=sys.stderr,
+                      flush=True)
+                rest = run_nbgrader_rest(cpu, folder, assignment.name, log_path,
+                                         chosen[0] if k < len(submissions) and k > 1 else None)
+                feedback = rest["feedback_s"]
+                if "feedback_one_s" in rest:  # its start-up once, the rest per notebook, to all N
+                    per = (rest["feedback_s"] - rest["feedback_one_s"]) / (k - 1)
+                    feedback = rest["feedback_one_s"] - per + per * len(submissions)
+                    rest["feedback_scaled_s"] = round(feedback, 3)
+                figures["nbgrader"].update({"rest_s": round(feedback + rest["export_s"], 3),
+                                            "rest": rest, "rest_cpu_s": rest["cpu_s"]})
             if k < len(submissions):
                 # nbgrader's own start-up, spread over K notebooks instead of N, would flatter
                 # the engine: time it alone (no submission selected) and scale the rest to N.
@@ -654,6 +943,12 @@ def main(argv=None):
             figures["ratio"] = round(e["per_second"] / n.get("scaled_per_second", n["per_second"]), 2)
             if "scaled_per_second" in n:
                 figures["ratio_unscaled"] = round(e["per_second"] / n["per_second"], 2)
+            if e2e is not None:
+                print("end to end: course grade again, after nbgrader ...", file=sys.stderr, flush=True)
+                figures["end_to_end"]["runs"].append(run_course_grade(
+                    cpu, e2e, assignment.name, folder / "submitted", workers, options.no_bwrap,
+                    folder / "course-grade-2.log"))
+                _end_to_end_ratios(figures, len(submissions), k)
             comparison = compare(results, scores, kinds, assignment.autograded_questions,
                                  folder, assignment.name)
             figures["agreement"] = {
@@ -664,7 +959,8 @@ def main(argv=None):
             if code != 0:
                 print(f"nbgrader autograde exited with {code}; log: {log_path}", file=sys.stderr)
 
-        print("\n".join(report_lines(figures, comparison, kinds, nbgrader_results)))
+        print("\n".join(report_lines(figures, comparison, kinds, nbgrader_results)
+                        + end_to_end_lines(figures)))
         if options.json:
             figures["kinds"] = {s: list(k) for s, k in kinds.items()}
             Path(options.json).parent.mkdir(parents=True, exist_ok=True)
@@ -672,6 +968,7 @@ def main(argv=None):
             print(f"\nfigures written to {options.json}")
         return 0
     finally:
+        cpu.close()
         if options.keep:
             print(f"course folder kept: {folder}", file=sys.stderr)
         else:

@@ -143,7 +143,8 @@ def record(course, assignment, results, out=None):
     Written through nbgrader's tables (its SQLAlchemy models) a chunk of submissions at a
     time, one transaction each, rather than through its update_or_create_* calls, which commit
     and look up row by row (about 40 queries and 3.5 commits a submission)."""
-    plugin = _late_plugin(course)
+    # Made at the first late submission: nbgrader's preprocessors import nbconvert (a second).
+    plugin = functools.lru_cache(maxsize=1)(lambda: _late_plugin(course))
     _release_texts.cache_clear()  # the release may have changed since the last record
     todo = [r for r in results if r.assignment == assignment.name and r.final]
     with open_gradebook(course, writing=True) as gradebook:  # one writer at a time (gradebook_lock)
@@ -266,7 +267,8 @@ def _set_grades(course, assignment, result, notebook, cells):
 
 
 def _set_late_penalties(db, assignment, results, submissions, ours, plugin):
-    """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin;
+    """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin
+    (`plugin()` makes it);
     the notebook's score (which the plugin is given) is asked of the database only where
     the submission is late."""
     from nbgrader.api import SubmittedNotebook
@@ -278,9 +280,10 @@ def _set_late_penalties(db, assignment, results, submissions, ours, plugin):
         if seconds_late > 0:
             db.flush()
             db.expire(notebook, ["score"])  # (a deferred column: read afresh from the grades)
-            penalty = plugin.plugin_inst.late_submission_penalty(result.student, notebook.score, seconds_late)
+            penalties = plugin()
+            penalty = penalties.plugin_inst.late_submission_penalty(result.student, notebook.score, seconds_late)
             if penalty is not None:
-                notebook.late_submission_penalty = plugin._check_late_penalty(notebook, penalty)
+                notebook.late_submission_penalty = penalties._check_late_penalty(notebook, penalty)
 
 
 def _attach_views(db, course, assignment, results, submissions, ours):
