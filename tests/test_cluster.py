@@ -194,3 +194,22 @@ def test_a_batch_on_ray_survives_losing_a_node_and_lands_in_postgresql_once(tmp_
         assert _row_counts(gradebook)["SubmittedAssignment"] == len(students)
     # the formgrader's copy is the head's submission, not a node's
     assert (course.autograded_dir / "s1" / "ps1" / "ps1.ipynb").is_file()
+
+
+def test_the_material_sent_to_nodes_holds_nothing_of_the_students(tmp_path):
+    """Only the grading material goes to the nodes: no submission, result or gradebook."""
+    import io
+    import tarfile
+    from coursegrade.grading.cluster import material_bundle
+    course = make_course(tmp_path)
+    assignment = course.assignment("ps1")
+    write_batch({"ada": solution_notebook(assignment)}, course.root / "submitted", "ps1")
+    (course.root / "autograded" / "ada").mkdir(parents=True)
+    (course.root / "gradebook.db").write_bytes(b"")
+    with tarfile.open(fileobj=io.BytesIO(material_bundle(course, assignment))) as tar:
+        names = tar.getnames()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"nbgrader_config.py", "source", "release", "autograder"}
+    assert {n.split("/")[1] for n in names if "/" in n} == {"ps1", "__init__.py"}
+    assert "autograder/ps1/reference.py" in names and "source/ps1/ps1.ipynb" in names
+    assert not [n for n in names if "__pycache__" in n]
