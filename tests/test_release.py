@@ -66,3 +66,28 @@ def test_drift_is_detected(tmp_path):
     checks = tmp_path / "source" / "ps2" / "checks.py"
     checks.write_text(checks.read_text() + "\n# edited after the release\n")
     assert release_drift(Course(tmp_path).assignment("ps2")) == ["checks.py differs from what source/ps2/ generates"]
+
+
+def test_a_release_nbgrader_refuses_keeps_the_old_one_and_says_why(tmp_path):
+    """nbgrader will not change the cells of an assignment that has submissions in the
+    gradebook, and deletes the old release before it refuses: the old one must survive."""
+    from coursegrade.authoring.release import ReleaseError, release
+    from coursegrade.outputs.gradebook import open_gradebook
+    for folder in ("source", "release"):
+        (tmp_path / folder).mkdir()
+        shutil.copytree(COURSE.root / folder / "ps2", tmp_path / folder / "ps2")
+    shutil.copy(COURSE.root / "nbgrader_config.py", tmp_path)
+    (tmp_path / "autograder").symlink_to(COURSE.root / "autograder")
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "release").rglob("*") if p.is_file()}
+    with open_gradebook(Course(tmp_path), writing=True) as gradebook:
+        gradebook.add_assignment("ps2")
+        gradebook.add_notebook("ps2", "ps2")
+        gradebook.add_grade_cell("a_cell_the_source_no_longer_has", "ps2", "ps2", max_score=1, cell_type="code")
+        gradebook.add_student("bitdiddle")
+        gradebook.add_submission("ps2", "bitdiddle")
+    with pytest.raises(ReleaseError, match="does not add or remove the cells") as refused:
+        release(Course(tmp_path).assignment("ps2"))
+    assert "release/ps2/ is unchanged" in str(refused.value)
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "release").rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".release-*"))  # nothing left aside

@@ -60,11 +60,42 @@ def _generate(root, name):
                "--log-level=WARN"]
     # nbgrader runs `alembic` from the environment's bin folder, which may not be on PATH.
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    released = Path(root) / "release" / name
+    # nbgrader deletes the old release before it writes the new one, also when it then
+    # refuses: the old one is kept aside and put back unless a new one is made.
+    kept = None
+    if released.is_dir():
+        kept = Path(tempfile.mkdtemp(prefix=f".release-{name}-", dir=root)) / name
+        released.rename(kept)
+    try:
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    except BaseException:
+        _put_back(released, kept)
+        raise
     if done.returncode != 0:
+        _put_back(released, kept)
+        output = done.stdout + done.stderr
+        why = ""
+        if "Cannot add or remove cells" in output:
+            why = (f"\nThe gradebook (nbgrader's db_url, gradebook.db by default) holds submissions of {name} "
+                   "graded against its old cells, and nbgrader does not add or remove the cells of an "
+                   "assignment that has submissions. Grade the new version in a new gradebook (move "
+                   "gradebook.db aside), or keep the old cells.")
+        unchanged = f"\nrelease/{name}/ is unchanged." if kept is not None else ""
         raise ReleaseError(f"nbgrader generate_assignment {name} failed:\n"
-                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    _let_run_all_go_on(Path(root) / "release" / name / f"{name}.ipynb")
+                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}{why}{unchanged}")
+    if kept is not None:
+        shutil.rmtree(kept.parent, ignore_errors=True)
+    _let_run_all_go_on(released / f"{name}.ipynb")
+
+
+def _put_back(released, kept):
+    if kept is None:
+        return
+    if released.exists():
+        shutil.rmtree(released)
+    kept.rename(released)
+    shutil.rmtree(kept.parent, ignore_errors=True)
 
 
 def _let_run_all_go_on(path):
