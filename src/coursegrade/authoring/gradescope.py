@@ -29,7 +29,9 @@ no solution in the notebook (the references are the only answers in it), no grad
 index and the engine under constraints.txt, and bubblewrap; it makes the grading material
 readable by root only: the sandbox runs student code as nobody, so where Gradescope's container
 lets neither bubblewrap (user namespaces) nor Landlock run, the files still keep it out. Which
-layers the sandbox had is said in every result and in the grader's log.
+layers the sandbox had is said in every result and in the grader's log. A run also shows each
+question's public checks (grading/public_checks.py): their sandbox warms up beside the hidden
+tests' where the container has the memory (`BOTH_SANDBOXES_MB`), else after them.
 
 `try_zip` (`course gradescope-run ZIP NOTEBOOK`) runs the zip's own `run_autograder` on this
 machine in a temporary folder laid out as Gradescope's /autograder, with this machine's Python
