@@ -156,3 +156,22 @@ def test_validate_finds_a_release_that_leaks_and_a_test_that_tests_nothing(tmp_p
     assert "problem2.ipynb is missing" in text
     assert "BEGIN SOLUTION" in text and "leaks" in text
     assert "the stub (nothing answered) earns 1 on problem1/correct_squares" in text
+
+
+def test_nose_tools_is_provided_on_the_trusted_side_where_nose_is_missing():
+    from coursegrade.grading.foreign_cells import instructor_imports
+    bound = instructor_imports(["from nose.tools import assert_equal, assert_raises, ok_"])
+    bound["assert_equal"]([1, 2], [1, 2])
+    with pytest.raises(AssertionError):
+        bound["assert_equal"](1, 2)
+    with bound["assert_raises"](ValueError):
+        int("x")
+    with pytest.raises(AssertionError):
+        bound["ok_"](False)
+
+
+def test_which_cells_need_the_students_process_by_reading_them():
+    assert fallback_reasons("assert isinstance(f(1), float)\nassert isinstance(g(), np.ndarray)") == []
+    assert fallback_reasons("assert isinstance(v, Vector)") != []  # a class of the notebook
+    assert fallback_reasons("assert id(a) == id(b)") != []
+    assert fallback_reasons("class Mock:\n    pass\n") == ["defines a class"]

@@ -124,7 +124,7 @@ def _release_problems(assignment):
 def _secrets(cells):
     """Lines of the source between nbgrader's solution and hidden-test markers (long enough
     not to be found by chance)."""
-    found = []
+    found, public = [], set()
     for cell in cells:
         inside = False
         for line in cell.get("source", "").splitlines():
@@ -134,5 +134,7 @@ def _secrets(cells):
             elif any(f"END {m}" in stripped for m in ("SOLUTION", "HIDDEN TESTS")):
                 inside = False
             elif inside and len(stripped) >= 12:
-                found.append(json.dumps(stripped)[1:-1])
-    return found
+                found.append(stripped)
+            else:
+                public.add(stripped)  # (a line the release shows anyway is no secret)
+    return [json.dumps(line)[1:-1] for line in dict.fromkeys(found) if line not in public]

@@ -28,9 +28,12 @@ A cell that cannot run this way runs in the sandbox instead, and its result is m
 untrusted (`fallback_reasons` says why, by reading the cell; a cell can also ask for it while
 it runs, by binding a name of the notebook to a trusted-side function, or by a call that changes
 its arguments in place):
-object identity (`is` between two values that are not constants, `id()`), type tests on the
-student's objects (`isinstance`, `issubclass`, `type()`), a class defined in the cell, and
-`global`/`nonlocal` statements.
+object identity (`is` between two values that are not constants, `id()`), type tests against a
+bare name of the notebook (`isinstance(v, Vector)`: a student's class), a class defined in the
+cell, and `global`/`nonlocal` statements; while running: a call that passes a function of the
+test to the student's code, a call that changes its arguments in place, binding a name of the
+notebook to something of the test that cannot cross, and reading a file the student's code
+wrote.
 """
 import ast
 import builtins
@@ -48,7 +51,7 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 _BUILTIN_EXCEPTIONS = {name: getattr(builtins, name) for name in BUILTIN_NAMES
                        if isinstance(getattr(builtins, name), type)
                        and issubclass(getattr(builtins, name), Exception)}
-_TYPE_TESTS = frozenset({"isinstance", "issubclass", "type", "id"})
+_TYPE_TESTS = frozenset({"isinstance", "issubclass", "id"})
 _CONSTANTS = (type(None), bool, type(Ellipsis))
 
 
@@ -83,7 +86,13 @@ def fallback_reasons(code):
                    for o in operands) > 1:
                 reasons.append("compares objects by identity (`is`)")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS:
-            reasons.append(f"asks for the type or identity of a value (`{node.func.id}()`)")
+            # isinstance(x, float), isinstance(x, np.ndarray): answered here, values being plain;
+            # against a bare name of the notebook (a student's class) it needs the student's process
+            if node.func.id == "id" or any(isinstance(n, ast.Name) and n.id not in BUILTIN_NAMES
+                                           and not _in_attribute(n, node) for n in
+                                           ast.walk(node.args[1] if len(node.args) > 1 else node)
+                                           if n is not node.func):
+                reasons.append(f"asks for the type or identity of a value (`{node.func.id}()`)")
         elif isinstance(node, ast.ClassDef):
             reasons.append("defines a class")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
@@ -91,10 +100,46 @@ def fallback_reasons(code):
     return sorted(set(reasons))
 
 
+def provide_nose_tools():
+    """nose.tools, for the many nbgrader courses whose test cells import it, where nose is not
+    installed (nose does not run on Python 3.10+): what nose.tools was, unittest.TestCase's
+    assert methods under PEP 8 names (assert_equal, assert_raises...), plus ok_ and eq_. Only on
+    the trusted side, and only when no real nose can be imported."""
+    if "nose.tools" in sys.modules or importlib.util.find_spec("nose") is not None:
+        return
+    import re
+    import types
+    import unittest
+    case = unittest.TestCase("__init__")
+    case.maxDiff = None
+    tools = types.ModuleType("nose.tools")
+    for name in dir(case):
+        if name.startswith("assert") and "_" not in name:
+            setattr(tools, re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name), getattr(case, name))
+
+    def ok_(expr, msg=None):
+        if not expr:
+            raise AssertionError(msg)
+
+    def eq_(a, b, msg=None):
+        if not a == b:
+            raise AssertionError(msg or f"{a!r} != {b!r}")
+    tools.ok_, tools.eq_ = ok_, eq_
+    nose = types.ModuleType("nose")
+    nose.tools = tools
+    sys.modules["nose"], sys.modules["nose.tools"] = nose, tools
+
+
+def _in_attribute(name, call):
+    """Whether the Name node `name` is the root of an attribute chain (np.ndarray) in `call`."""
+    return any(isinstance(n, ast.Attribute) and n.value is name for n in ast.walk(call))
+
+
 def instructor_imports(sources):
     """name -> module (or object) bound by the `import` statements of the instructor's cells,
     imported here, on the trusted side. An import that fails here is left out (the test then
     reads that name from the sandbox)."""
+    provide_nose_tools()
     bound = {}
     for source in sources:
         try:
@@ -145,16 +190,20 @@ class TranslatingRun:
         return StudentException(f"{name}: {message}")
 
     def call(self, target, args=(), kwargs=None):
+        if not _crosses_wire(args) or not _crosses_wire(kwargs or {}):
+            raise NeedsSandbox("it passes a function or object of the test to the student's code")
         return self._do("call", target, args, kwargs)
+
+    def operator(self, name, args):
+        if not _crosses_wire(args):
+            raise NeedsSandbox("it applies an operator to an object of the test and one of the student's")
+        return self._do("operator", name, args)
 
     def get(self, name):
         return self._do("get", name)
 
     def getattr(self, handle, name):
         return self._do("getattr", handle, name)
-
-    def operator(self, name, args):
-        return self._do("operator", name, args)
 
     def set(self, name, value):
         self.changed = True
@@ -165,12 +214,17 @@ class TranslatingRun:
         return self._do("delete", name)
 
 
+def _crosses_wire(value):
+    """Whether `value`, RemoteObjects already made handles (student._handles), can be sent."""
+    return _crosses(value) if not isinstance(value, Handle) else True
+
+
 def _crosses(value, depth=0):
     """Whether `value` can be sent to the sandbox: plain data or handles on the student's own
     objects (never a trusted-side function, module or class)."""
     if depth > 32:
         return False
-    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic, RemoteObject)):
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic, RemoteObject, Handle)):
         return True
     if type(value) is np.ndarray:
         return value.dtype.kind in "biufc"
@@ -294,6 +348,10 @@ def run_trusted(code, namespace, name="test cell"):
             value = eval(compile(last, f"<{name}>", "eval"), scope, namespace)
     except NeedsSandbox:
         raise
+    except FileNotFoundError as error:
+        if getattr(error, "student_type", None) is None:  # a file the student's code wrote, read here
+            raise NeedsSandbox("it reads a file of the student's folder") from None
+        return False, None, f"FileNotFoundError: {str(error)[:500]}"
     except SubmissionStopped as stop:
         return False, None, stop.failure.message
     except BaseException as error:  # the test failed (a wrong value, or the student's error)
@@ -301,7 +359,13 @@ def run_trusted(code, namespace, name="test cell"):
             raise
         if namespace.run.stopped is not None:
             return False, None, namespace.run.stopped.message
-        return False, None, f"{type(error).__name__}: {str(error)[:500]}"
+        text = f"{type(error).__name__}: {str(error)[:500]}"
+        if getattr(error, "student_type", None) == "NameError":
+            bound = [n for n in namespace.trusted if f"'{n}'" in str(error)]
+            if bound:  # nbgrader's kernel would have had the test's own variable there
+                text += (f" (the student's code reads {bound[0]!r} as a global, which this test cell "
+                         "binds: test values stay on the trusted side and never reach the student)")
+        return False, None, text
     if namespace.run.stopped is not None:  # caught by a bare `except:` in the cell: still a failure
         return False, None, namespace.run.stopped.message
     return True, value, ""

@@ -299,12 +299,12 @@ def _run_test(test, run, namespace, result):
     reasons = list(test.fallback)
     if not reasons:
         try:
-            passed, value, error = run_trusted(test.source, namespace, test.question)
+            passed, value, error = run_trusted(strip_magics(test.source), namespace, test.question)
             text = displayed_text(value)
         except NeedsSandbox as why:
             reasons = [str(why)]
     if reasons:
-        passed, text, error = run_in_sandbox(test.source, run, test.question)
+        passed, text, error = run_in_sandbox(strip_magics(test.source), run, test.question)
         result.problems.append(f"test cell {test.question} ran in the student's process "
                                f"(untrusted): it {'; '.join(reasons)}")
     earned = partial_credit(text, test.points) if passed else 0.0
