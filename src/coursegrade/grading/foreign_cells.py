@@ -175,7 +175,7 @@ class TranslatingRun:
     def _translated(self, failure):
         raised = getattr(failure, "raised", None)
         if failure.kind == "failed":  # (ModifiedInput: the engine's own rule, not nbgrader's)
-            return NeedsSandbox("a call changes its arguments in place")
+            return NeedsSandbox("makes a call that changes its arguments in place")
         if failure.kind != "error" or raised is None:
             self.stopped = failure
             return SubmissionStopped(failure)
@@ -191,12 +191,12 @@ class TranslatingRun:
 
     def call(self, target, args=(), kwargs=None):
         if not _crosses_wire(args) or not _crosses_wire(kwargs or {}):
-            raise NeedsSandbox("it passes a function or object of the test to the student's code")
+            raise NeedsSandbox("passes a function or object of the test to the student's code")
         return self._do("call", target, args, kwargs)
 
     def operator(self, name, args):
         if not _crosses_wire(args):
-            raise NeedsSandbox("it applies an operator to an object of the test and one of the student's")
+            raise NeedsSandbox("applies an operator to an object of the test and one of the student's")
         return self._do("operator", name, args)
 
     def get(self, name):
@@ -288,7 +288,7 @@ class StudentNamespace(MutableMapping):
     def __setitem__(self, name, value):
         if name in self.remote or (name not in self.trusted and self._sandbox_has(name)):
             if not _crosses(value):
-                raise NeedsSandbox(f"it binds the notebook's name {name!r} to a "
+                raise NeedsSandbox(f"binds the notebook's name {name!r} to a "
                                    f"{type(value).__name__} of the test")
             self.trusted.pop(name, None)
             self.run.set(name, _handles(self.run, value))
@@ -350,7 +350,7 @@ def run_trusted(code, namespace, name="test cell"):
         raise
     except FileNotFoundError as error:
         if getattr(error, "student_type", None) is None:  # a file the student's code wrote, read here
-            raise NeedsSandbox("it reads a file of the student's folder") from None
+            raise NeedsSandbox("reads a file of the student's folder") from None
         return False, None, f"FileNotFoundError: {str(error)[:500]}"
     except SubmissionStopped as stop:
         return False, None, stop.failure.message
