@@ -101,6 +101,14 @@ ANSWER = '''def expectation(values, probs):
 '''
 
 
+# The solution's variance calls expectation, and hidden tests of variance may pass 7 values
+# too: a variance of its own keeps the forged frames in expectation's calls only.
+VARIANCE_ON_ITS_OWN = '''def variance(values, probs):
+    mu = float(np.dot(values, probs) / np.sum(probs))
+    return float(np.sum(probs * (values - mu) ** 2))
+'''
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = Course(ROOT)
@@ -110,6 +118,7 @@ def graded(tmp_path_factory):
     for kind in FORGED:
         # in a call (the answer) ...
         notebook = with_replacement(solution, "expectation", ANSWER % kind)
+        notebook = with_replacement(notebook, "variance", VARIANCE_ON_ITS_OWN)
         notebook.cells.insert(2, nbformat.v4.new_code_cell(HELPERS))
         notebooks[f"call-{kind}"] = notebook
         # ... and in a cell, while the notebook's code runs
