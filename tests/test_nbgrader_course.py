@@ -175,3 +175,17 @@ def test_which_cells_need_the_students_process_by_reading_them():
     assert fallback_reasons("assert isinstance(v, Vector)") != []  # a class of the notebook
     assert fallback_reasons("assert id(a) == id(b)") != []
     assert fallback_reasons("class Mock:\n    pass\n") == ["defines a class"]
+
+
+def test_a_module_of_the_students_namespace_is_the_graders_own_and_only_if_imported_here(zygote):
+    from coursegrade.grading.foreign_cells import StudentNamespace, run_trusted
+    from coursegrade.grading.sandbox import SandboxedRun
+    cells = [("a", "import numpy, types\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
+                   "fake = types.ModuleType('antigravity')\nfake.x = 1\n")]
+    with SandboxedRun(zygote, cells) as run:
+        namespace = StudentNamespace(run)
+        passed, _, error = run_trusted("numpy.testing.assert_allclose(1.0, 2.0)", namespace)
+        assert not passed and "AssertionError" in error  # the grader's numpy, not the patched one
+        passed, value, _ = run_trusted("fake.x", namespace)
+        assert passed and value == 1  # read in the sandbox: nothing imported here by its name
+    assert "antigravity" not in sys.modules

@@ -264,26 +264,15 @@ class StudentNamespace(MutableMapping):
         return _remote(self.run, value)
 
     def _same_module(self, handle):
-        """A module the student's namespace holds, imported here under the same name: a
-        test's `np.testing` is numpy's own, whatever the student did to theirs."""
+        """A module the student's namespace holds, as this process has it already imported: a
+        test's `np.testing` is numpy's own, whatever the student did to theirs. Only modules
+        imported here already (importing one by a name the student chose could run anything
+        installed, `antigravity` opening a browser)."""
         try:
             name = self.run.getattr(handle, "__name__")
         except Exception:
             return None
-        if not isinstance(name, str) or not name.replace(".", "").replace("_", "").isalnum():
-            return None
-        if name in sys.modules:
-            return sys.modules[name]
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            return None
-        if spec is None or spec.origin is None:
-            return None
-        try:
-            return importlib.import_module(name)
-        except Exception:
-            return None
+        return sys.modules.get(name) if isinstance(name, str) else None
 
     def __setitem__(self, name, value):
         if name in self.remote or (name not in self.trusted and self._sandbox_has(name)):
