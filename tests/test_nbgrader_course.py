@@ -7,6 +7,7 @@ is fooled: the student who patches numpy.testing in their kernel gets full marks
 and nothing here.
 """
 import json
+import shutil
 import sys
 
 import pytest
@@ -189,3 +190,28 @@ def test_a_module_of_the_students_namespace_is_the_graders_own_and_only_if_impor
         passed, value, _ = run_trusted("fake.x", namespace)
         assert passed and value == 1  # read in the sandbox: nothing imported here by its name
     assert "antigravity" not in sys.modules
+
+
+def test_a_bad_submission_loses_only_itself_with_a_message(tmp_path):
+    root = user_guide_course(tmp_path)
+    hacker = root / "submitted" / "hacker" / "ps1"
+    for name, damage in {"broken": lambda f: (f / "problem1.ipynb").write_text("{not json"),
+                         "missing": lambda f: (f / "problem1.ipynb").unlink(),
+                         "deleted-test": None}.items():
+        folder = root / "submitted" / name / "ps1"
+        shutil.copytree(hacker, folder)
+        if damage:
+            damage(folder)
+    notebook = json.loads((root / "submitted" / "deleted-test" / "ps1" / "problem1.ipynb").read_text())
+    notebook["cells"] = [c for c in notebook["cells"]
+                         if c["metadata"].get("nbgrader", {}).get("grade_id") != "correct_squares"]
+    (root / "submitted" / "deleted-test" / "ps1" / "problem1.ipynb").write_text(json.dumps(notebook))
+    assignment = NbgraderAssignment(Course(root), "ps1")
+    found = {r.student: r for r in grade_all(assignment, assignment.submissions(), LIMITS)}
+    assert found["hacker"].total == 3
+    assert found["broken"].total == 0 and "not valid notebook JSON" in " ".join(found["broken"].problems)
+    assert found["missing"].total == 0 and "was not found" in " ".join(found["missing"].problems)
+    deleted = found["deleted-test"]
+    assert deleted.scores["problem1/correct_squares"] == 0 and deleted.total == 2
+    assert "missing from the notebook" in next(t.message for t in deleted.tests
+                                               if t.question == "problem1/correct_squares")
