@@ -317,6 +317,31 @@ class TrustedGlobals(dict):
         return self.namespace[name]
 
 
+class StudentGlobals(dict):
+    """The student's namespace as a dict, for code that is given a globals dict and runs it
+    itself (otter's doctests): reads go to the trusted side's own names, then the sandbox;
+    writes and deletions to the namespace proxy. `copy()` is itself (doctest copies its globals)."""
+
+    def __init__(self, namespace):
+        super().__init__(__builtins__=builtins.__dict__, __name__="__main__")
+        self.namespace = namespace
+
+    def __missing__(self, name):
+        return self.namespace[name]
+
+    def __setitem__(self, name, value):
+        self.namespace[name] = value
+
+    def __delitem__(self, name):
+        del self.namespace[name]
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in self.namespace.trusted
+
+    def copy(self):
+        return self
+
+
 def run_trusted(code, namespace, name="test cell"):
     """Execute test cell `code` against `namespace` (a StudentNamespace). Returns (passed,
     value of its last expression or None, error text); raises NeedsSandbox when the cell turns
