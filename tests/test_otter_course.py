@@ -103,6 +103,15 @@ def record(out=RECORDED):
     Path(out).write_text(json.dumps(scores, indent=1, sort_keys=True) + "\n")
 
 
+
+def test_course_grade_takes_the_otter_assignment_as_it_is(tmp_path):
+    import subprocess
+    root = make_course(tmp_path)
+    graded = subprocess.run([str(Path(sys.executable).parent / "course"), "--root", str(root), "grade", "hw01",
+                             "--student", "solution"], capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stderr
+    assert "solution" in graded.stdout and "25/41" in graded.stdout  # otter run: 0 + 12 + 12 + 1
+
+
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
     record()

@@ -195,6 +195,8 @@ def _grade(course, options):
 
     if _nbgrader_format(course, options.assignment):
         return _grade_nbgrader(course, options)
+    if _otter_format(course, options.assignment):
+        return _grade_otter(course, options)
     assignment = course.assignment(options.assignment)
     submitted = Path(options.submitted) if options.submitted else course.submitted_dir
     submissions = find_submissions(submitted, assignment.name)
@@ -365,6 +367,35 @@ def _nbgrader_format(course, name):
     """Whether `name` is an assignment in nbgrader's own format (no autograder/<ps>/)."""
     from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
     return name not in course.assignment_names() and name in nbgrader_assignment_names(course)
+
+
+def _otter_format(course, name):
+    """Whether `name` is an otter-grader master notebook's assignment."""
+    from coursegrade.grading.otter_course import otter_assignment_names
+    return name not in course.assignment_names() and name in otter_assignment_names(course)
+
+
+def _grade_otter(course, options):
+    """`course grade PS` of an otter-grader assignment as it is (grading/otter_course.py)."""
+    from coursegrade.grading.otter_course import OtterAssignment, grade_all
+    from coursegrade.outputs.scoreboard import score_table
+    assignment = OtterAssignment(course, options.assignment)
+    submissions = assignment.submissions(options.submitted)
+    if options.student:
+        submissions = [(s, p) for s, p in submissions if s in options.student]
+    if not submissions:
+        print(f"no submissions of {assignment.name} (expected submitted/<student>/{assignment.name}/)")
+        return 1
+    print(f"grading {len(submissions)} submission(s) of {assignment.name} (otter format, its tests "
+          "run on the trusted side)", file=sys.stderr, flush=True)
+    try:
+        results = grade_all(assignment, submissions, _settings(course, options).limits,
+                            False if options.no_bwrap else None)
+    except BrokenMaterial as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 1
+    print(score_table(assignment, results))
+    return 0
 
 
 def _grade_nbgrader(course, options):
