@@ -7,7 +7,8 @@ the report and the feedback pages are rendered at the same time: a helper proces
 interpreter, as the grading workers are: never a fork of this one) renders the report, then
 takes chunks of feedback pages, while this process renders chunks too; whichever is free
 takes the next chunk. The helper starts (its interpreter and imports, a second or two) while
-this process writes the gradebook. With one core, or one result, all is done here.
+this process writes the gradebook, and then reads the submissions' notebooks for their written
+answers (writing the formgrader's copies) for it. With one core, or one result, all is done here.
 The helper is given plain data (results as JSON, the gradebook's grades) and writes the same
 files, each atomically, that write_feedback and write_report write.
 """
@@ -48,7 +49,7 @@ def write_outputs(course, assignment, results, signatures=None, out=None, helper
         # The helpers start (a fresh interpreter, the report's and feedback's imports) while
         # this process writes the gradebook.
         warm = [pool.submit(_warm_up, str(course.root), assignment.name) for _ in range(helpers)]
-        record(course, assignment, results, out=out)
+        record(course, assignment, results, out=out, pool=pool)  # (notebooks read by the helper)
         everyone = _all_results(course, assignment, results)
         with open_gradebook(course) as gradebook:
             book = grades(course, assignment.name, gradebook)

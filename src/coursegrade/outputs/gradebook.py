@@ -133,7 +133,7 @@ def ensure_assignment(gradebook, assignment):
 CHUNK = 400
 
 
-def record(course, assignment, results, out=None):
+def record(course, assignment, results, out=None, pool=None):
     """Record `results` (core.results.Result) in the gradebook. Each result gains the
     gradebook's view (`result.gradebook`: due date, lateness, penalty, manual grades) and is
     written back to its results.json; the student's notebook (outputs dropped) is put where
@@ -142,16 +142,19 @@ def record(course, assignment, results, out=None):
 
     Written through nbgrader's tables (its SQLAlchemy models) a chunk of submissions at a
     time, one transaction each, rather than through its update_or_create_* calls, which commit
-    and look up row by row (about 40 queries and 3.5 commits a submission)."""
+    and look up row by row (about 40 queries and 3.5 commits a submission). With `pool` (a
+    concurrent.futures process pool), the submissions' notebooks are read for their written
+    answers, and the formgrader's copies written, by its processes meanwhile."""
     # Made at the first late submission: nbgrader's preprocessors import nbconvert (a second).
     plugin = functools.lru_cache(maxsize=1)(lambda: _late_plugin(course))
     _release_texts.cache_clear()  # the release may have changed since the last record
     todo = [r for r in results if r.assignment == assignment.name and r.final]
+    answers = _answers_elsewhere(course, assignment, todo, pool) if pool is not None else {}
     with open_gradebook(course, writing=True) as gradebook:  # one writer at a time (gradebook_lock)
         ensure_assignment(gradebook, assignment)
         for start in range(0, len(todo), CHUNK):
             chunk = todo[start:start + CHUNK]
-            _record_chunk(gradebook, course, assignment, chunk, plugin)
+            _record_chunk(gradebook, course, assignment, chunk, plugin, answers)
             for result in chunk:
                 _write_back(course, result)
     if out is not None:
@@ -164,14 +167,14 @@ def record(course, assignment, results, out=None):
     return todo
 
 
-def _record_chunk(gradebook, course, assignment, results, plugin, attempts=3):
+def _record_chunk(gradebook, course, assignment, results, plugin, answers, attempts=3):
     """One transaction for `results`. Another `course grade` writing the same gradebook at
     once may create a student or submission between our look-up and our commit: the chunk is
     then rolled back and written again, finding those rows."""
     from sqlalchemy.exc import IntegrityError
     for attempt in range(attempts):
         try:
-            _write_chunk(gradebook, course, assignment, results, plugin)
+            _write_chunk(gradebook, course, assignment, results, plugin, answers)
             return
         except IntegrityError:
             gradebook.db.rollback()
@@ -179,7 +182,7 @@ def _record_chunk(gradebook, course, assignment, results, plugin, attempts=3):
                 raise
 
 
-def _write_chunk(gradebook, course, assignment, results, plugin):
+def _write_chunk(gradebook, course, assignment, results, plugin, answers):
     from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
     from nbgrader.utils import parse_utc
     from sqlalchemy.orm import selectinload
@@ -218,7 +221,7 @@ def _write_chunk(gradebook, course, assignment, results, plugin):
         elif timestamp is not None:
             submission.timestamp = timestamp
         notebook = _mirror(submission, ours)
-        _set_grades(course, assignment, result, notebook, cells)
+        _set_grades(course, assignment, result, notebook, cells, answers)
     db.flush()
     _set_late_penalties(db, assignment, results, existing, ours, plugin)
     db.flush()
@@ -233,15 +236,17 @@ def _mirror(submission, notebook):
     return next(n for n in submission.notebooks if n.notebook is notebook)
 
 
-def _set_grades(course, assignment, result, notebook, cells):
-    """The grades of one submitted notebook from its result (manual grades are kept)."""
+def _set_grades(course, assignment, result, notebook, cells, answers):
+    """The grades of one submitted notebook from its result (manual grades are kept);
+    `answers`: {student: future of its written answers}, those read elsewhere."""
     from nbgrader.api import Grade
     student = result.student
     graded = result.graded
     changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
-    formgrader_copy = course.autograded_dir / student / assignment.name / f"{assignment.name}.ipynb"
-    if graded and (changed or result.written_answers is None or not formgrader_copy.is_file()):
-        result.written_answers = _written_answers(course, assignment, result)
+    if _answers_needed(course, assignment, result):
+        elsewhere = answers.get(student)
+        result.written_answers = (elsewhere.result()[student] if elsewhere is not None
+                                  else _written_answers(course, assignment, result))
     written = (result.written_answers or {}) if graded else {}
     by_cell = {g.cell_id: g for g in notebook.grades}
     for cell in assignment.graded_cells:
@@ -264,6 +269,47 @@ def _set_grades(course, assignment, result, notebook, cells):
                 grade.needs_manual_grade = True  # a new text under an old manual grade
     if not graded:
         notebook.flagged = True  # the formgrader shows the flag; the reason is in results.json
+
+
+def _answers_needed(course, assignment, result):
+    """Whether a submission's notebook must be read again: new bytes, or answers or the
+    formgrader's copy missing."""
+    if not result.graded:
+        return False
+    changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
+    copy = course.autograded_dir / result.student / assignment.name / f"{assignment.name}.ipynb"
+    return changed or result.written_answers is None or not copy.is_file()
+
+
+ANSWERS_CHUNK = 50
+
+
+def _answers_elsewhere(course, assignment, results, pool):
+    """{student: future} of the written answers of the submissions that need them, each chunk
+    read (and its formgrader copies written) by a process of `pool`: `written_answers_job`."""
+    need = [r for r in results if _answers_needed(course, assignment, r)]
+    futures = {}
+    for start in range(0, len(need), ANSWERS_CHUNK):
+        part = [(r.student, r.notebook) for r in need[start:start + ANSWERS_CHUNK]]
+        future = pool.submit(written_answers_job, str(course.root), assignment.name, part)
+        futures.update({student: future for student, _ in part})
+    return futures
+
+
+_job_assignments = {}
+
+
+def written_answers_job(root, assignment_name, part):
+    """In a helper process: {student: written answers} of `part` [(student, notebook path)],
+    each formgrader copy written on the way (as _written_answers does)."""
+    import types
+    from coursegrade.core.course import Course
+    if (root, assignment_name) not in _job_assignments:
+        _job_assignments[(root, assignment_name)] = Course(root).assignment(assignment_name)
+    assignment = _job_assignments[(root, assignment_name)]
+    return {student: _written_answers(assignment.course, assignment,
+                                      types.SimpleNamespace(student=student, notebook=notebook))
+            for student, notebook in part}
 
 
 def _set_late_penalties(db, assignment, results, submissions, ours, plugin):
