@@ -54,6 +54,7 @@ def _outputs(course, assignment):
 @pytest.mark.parametrize("chunk", [2])
 def test_a_helper_process_writes_the_same_files_as_this_process_alone(tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(after_grading, "FEEDBACK_CHUNK", chunk)  # several chunks, shared out
+    monkeypatch.setattr(gradebook, "ANSWERS_CHUNK", 1)  # notebooks read by both processes
     alone, shared = _course(tmp_path / "alone"), _course(tmp_path / "shared")
     written = {}
     for name, course, helpers in (("alone", alone, 0), ("shared", shared, 1)):

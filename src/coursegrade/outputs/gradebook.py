@@ -245,8 +245,11 @@ def _set_grades(course, assignment, result, notebook, cells, answers):
     changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
     if _answers_needed(course, assignment, result):
         elsewhere = answers.get(student)
-        result.written_answers = (elsewhere.result()[student] if elsewhere is not None
-                                  else _written_answers(course, assignment, result))
+        # A chunk the helper has not started is read here instead (never wait for it idle).
+        if elsewhere is None or elsewhere.cancelled() or elsewhere.cancel():
+            result.written_answers = _written_answers(course, assignment, result)
+        else:
+            result.written_answers = elsewhere.result()[student]
     written = (result.written_answers or {}) if graded else {}
     by_cell = {g.cell_id: g for g in notebook.grades}
     for cell in assignment.graded_cells:
@@ -286,10 +289,12 @@ ANSWERS_CHUNK = 50
 
 def _answers_elsewhere(course, assignment, results, pool):
     """{student: future} of the written answers of the submissions that need them, each chunk
-    read (and its formgrader copies written) by a process of `pool`: `written_answers_job`."""
+    read (and its formgrader copies written) by a process of `pool`: `written_answers_job`.
+    Submitted last chunk first: this process, going from the first, reads the chunks the
+    pool has not started yet itself (_set_grades), and the two meet in the middle."""
     need = [r for r in results if _answers_needed(course, assignment, r)]
     futures = {}
-    for start in range(0, len(need), ANSWERS_CHUNK):
+    for start in reversed(range(0, len(need), ANSWERS_CHUNK)):
         part = [(r.student, r.notebook) for r in need[start:start + ANSWERS_CHUNK]]
         future = pool.submit(written_answers_job, str(course.root), assignment.name, part)
         futures.update({student: future for student, _ in part})
