@@ -304,6 +304,11 @@ class CpuGroup:
         base = Path("/sys/fs/cgroup/cpuacct")
         if not (base / "cpuacct.usage").exists():
             base = Path("/sys/fs/cgroup")  # cgroup v2: cpu.stat's usage_usec
+        for stale in base.glob("coursegrade-bench-*"):  # earlier runs' groups, once empty
+            try:
+                stale.rmdir()
+            except OSError:
+                pass
         try:
             folder = base / f"coursegrade-bench-{os.getpid()}"
             folder.mkdir()
@@ -328,11 +333,16 @@ class CpuGroup:
     def close(self):
         if self.path is None:
             return
-        try:  # back to the parent group, then the empty group can go
+        try:  # back to the parent group, then the group can go once its last process has
             (self.path.parent / "cgroup.procs").write_text(str(os.getpid()))
-            self.path.rmdir()
         except OSError:
-            pass
+            return
+        for _ in range(20):  # (a fork server may outlive a batch by a moment; else the next run)
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
 
 
 def _timed(cpu, function):
