@@ -99,6 +99,26 @@ def test_cells_that_need_the_students_process_are_marked_untrusted(graded):
     assert fallback_reasons("assert f() is g()") == ["compares objects by identity (`is`)"]
 
 
+def test_the_untrusted_mark_reaches_the_results_the_summary_and_the_report(graded):
+    from coursegrade.core.results import Result
+    from coursegrade.outputs.report import render_report
+    from coursegrade.outputs.scoreboard import score_table
+    course, found = graded
+    results = list(found["tricks"].values())
+    stored = {t["test"]: t["untrusted"] for t in json.loads(found["tricks"]["honest"].dumps())["tests"]}
+    assert stored["tricks/test_identity"] is True and stored["tricks/test_mean"] is False
+    assert Result.from_json(json.loads(found["tricks"]["honest"].dumps())).tests[0].untrusted in (True, False)
+    assignment = NbgraderAssignment(course, "tricks")
+    table = score_table(assignment, results)
+    assert "UNTRUSTED: 2 test cell(s)" in table and f"tricks/test_identity: {len(results)} submission" in table
+    assert "untrusted" in table.splitlines()[4 + 0]  # each student's note says how many
+    report = render_report(assignment, results)
+    assert report.count('<span class="tag untrusted">untrusted</span>') >= 2 + len(results)
+    assert "their scores could be faked: tricks/test_identity" in report
+    ps1 = score_table(NbgraderAssignment(course, "ps1"), list(found["ps1"].values()))
+    assert "UNTRUSTED" not in ps1 and "untrusted" not in ps1  # all of the user guide's cells are trusted
+
+
 def test_the_gradebook_holds_nbgraders_scores_and_late_penalty(graded):
     from nbgrader.api import Gradebook
     from coursegrade.outputs.gradebook import db_url, open_gradebook
@@ -133,6 +153,7 @@ def test_course_grade_and_validate_take_the_course_as_it_is(tmp_path):
     assert "bitdiddle" in graded.stdout and "1.5/3" in graded.stdout and "3/3" in graded.stdout
     assert "hacker: 3/13" in graded.stdout  # nbgrader's totals, written answers to be graded
     assert (root / "autograded" / "hacker" / "ps1" / "results.json").is_file()
+    assert (root / "exports" / "ps1_report.html").is_file() and "no feedback pages" in graded.stdout
     validated = subprocess.run(course_command + ["validate", "ps1"], capture_output=True, text=True,
                                timeout=600)
     assert validated.returncode == 0, validated.stdout + validated.stderr

@@ -395,6 +395,7 @@ def _grade_otter(course, options):
         print(f"course grade: {error}", file=sys.stderr)
         return 1
     print(score_table(assignment, results))
+    _foreign_outputs(course, assignment, results, "otter")
     return 0
 
 
@@ -417,7 +418,20 @@ def _grade_nbgrader(course, options):
                         False if options.no_bwrap else None)
     print(score_table(assignment, results))
     record_nbgrader(course, assignment, results, out=sys.stdout)
+    _foreign_outputs(course, assignment, results, "nbgrader")
     return 0
+
+
+def _foreign_outputs(course, assignment, results, kind):
+    """The report of an nbgrader- or otter-format batch (its untrusted test cells flagged), and
+    what is not made for these formats, said."""
+    from coursegrade.outputs.report import write_report
+    print(f"report: {write_report(course, assignment, results)}")
+    print(f"results: autograded/<student>/{assignment.name}/results.json (a test cell that ran in "
+          "the student's process has \"untrusted\": true); no feedback pages or grade exports are "
+          f"made for {kind}-format assignments"
+          + (" (nbgrader generate_feedback and export work on the gradebook written above)"
+             if kind == "nbgrader" else ""))
 
 
 def _validate(course, options):

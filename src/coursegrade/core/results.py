@@ -46,6 +46,7 @@ class TestResult:
     detail: str = ""      # for instructors only: the assertion text, which may show expected values
     seconds: float = 0.0
     earned: float = 0.0
+    untrusted: bool = False  # a foreign-format test cell that ran in the student's process
 
     @classmethod
     def from_json(cls, data):

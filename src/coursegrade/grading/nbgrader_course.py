@@ -311,6 +311,7 @@ def _run_test(test, run, namespace, result):
     outcome = Outcome.PASSED if passed else Outcome.FAILED
     detail = (UNTRUSTED + "; " if reasons else "") + error
     out = _test_result(test, outcome, error if not passed else "", detail, earned)
+    out.untrusted = bool(reasons)
     out.seconds = round(time.monotonic() - started, 4)
     return out
 

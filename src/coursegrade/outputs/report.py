@@ -86,8 +86,10 @@ def _tests(graded):
             key = (test.question, test.test)
             entry = found.setdefault(key, {"question": test.question, "test": test.test,
                                            "description": test.description,
-                                           "points": test.points, "outcomes": Counter()})
+                                           "points": test.points, "outcomes": Counter(),
+                                           "untrusted": 0})
             entry["outcomes"][test.outcome] += 1
+            entry["untrusted"] += test.untrusted
     for entry in found.values():
         runs = sum(entry["outcomes"].values())
         entry["runs"] = runs
@@ -150,14 +152,21 @@ def _flags(results):
                          "what": "; ".join(f"{name}: {info.get('message', '')[:80]}"
                                            for name, info in list(raised.items())[:3])
                          + (f" (+{len(raised) - 3} more)" if len(raised) > 3 else "")})
+        untrusted = [t.question for t in result.tests if t.untrusted]
+        if untrusted:
+            rows.append({"student": student, "kind": "untrusted",
+                         "what": f"{len(untrusted)} test cell(s) ran in the student's process, "
+                                 f"their scores could be faked: {', '.join(untrusted)}"})
         for problem in result.problems:
+            if "(untrusted)" in problem:
+                continue  # (the row above says it)
             rows.append({"student": student, "kind": "notebook", "what": problem})
         if result.gradebook and result.gradebook.seconds_late:
             hours = result.gradebook.seconds_late / 3600
             rows.append({"student": student, "kind": "late",
                          "what": f"{hours:.1f} h late; penalty {result.gradebook.late_penalty:g}"})
     order = {"not graded": 0, "crashed": 1, "memory": 2, "timeout": 3, "forbidden-call": 4,
-             "late": 5, "notebook": 6, "cells raised": 7}
+             "late": 5, "untrusted": 6, "notebook": 6, "cells raised": 7}
     return sorted(rows, key=lambda row: (order.get(row["kind"], 9), row["student"]))
 
 
@@ -340,11 +349,11 @@ footer { color: #59636e; font-size: 12px; margin: 30px 0; }
 
 <h2>Per hidden test</h2>
 <table class="tests"><tr><th>Question</th><th>Test</th><th>What it checks</th><th class="num">Points</th><th>Passing</th><th>Not passed</th></tr>
-{% for t in tests %}<tr><td>{{ t.question }}</td><td><code>{{ t.test }}</code></td><td>{{ t.description }}</td><td class="num">{{ t.points | pts }}</td>
+{% for t in tests %}<tr><td>{{ t.question }}</td><td><code>{{ t.test }}</code>{% if t.untrusted %} <span class="tag untrusted">untrusted</span>{% endif %}</td><td>{{ t.description }}</td><td class="num">{{ t.points | pts }}</td>
 <td><span class="rate"><span style="width: {{ (80 * t.pass_rate) | round | int }}px"></span></span> {{ t.pass_rate | pct }}</td><td class="students">{{ t.worst }}</td></tr>{% endfor %}
 </table>
 
-<h2>Flags: not graded, timeouts, crashes, forbidden calls, notebook problems, late</h2>
+<h2>Flags: not graded, timeouts, crashes, forbidden calls, late, untrusted test cells, notebook problems</h2>
 {% if not flags %}<p class="sub">Nothing to flag.</p>{% else %}
 <table><tr><th>Student</th><th>Kind</th><th>What</th></tr>
 {% for f in flags %}<tr><td>{{ f.student }}</td><td><span class="tag {{ f.kind | replace(' ', '-') }}">{{ f.kind }}</span></td><td>{{ f.what }}</td></tr>{% endfor %}

@@ -22,7 +22,23 @@ def score_table(assignment, results):
         note = _note(result)
         lines.append(f"{result.student:<{width}}  " + " ".join(f"{c:>{col}}" for c in cells)
                      + f"  {result.total:>4g}/{result.max_total:g}  {note}")
+    lines.extend(untrusted_lines(results))
     return "\n".join(lines)
+
+
+def untrusted_lines(results):
+    """Which test cells of a foreign-format assignment ran in the student's process, so their
+    scores are only as trustworthy as nbgrader's or otter's own (none in the engine's format)."""
+    cells = {}
+    for result in results:
+        for test in result.tests:
+            if test.untrusted:
+                cells.setdefault(test.question, []).append(result.student)
+    if not cells:
+        return []
+    return ["", f"UNTRUSTED: {len(cells)} test cell(s) ran in the student's process (a student "
+            "could fake these scores, as in nbgrader):"] + [
+        f"  {question}: {len(students)} submission(s)" for question, students in cells.items()]
 
 
 def _note(result):
@@ -31,6 +47,9 @@ def _note(result):
         if test.outcome is not Outcome.PASSED:
             kinds[test.outcome] = kinds.get(test.outcome, 0) + 1
     notes = [f"{n} {k}" for k, n in sorted(kinds.items())]
+    untrusted = sum(test.untrusted for test in result.tests)
+    if untrusted:
+        notes.append(f"{untrusted} untrusted")
     if result.cells:
         notes.append(f"{len(result.cells)} cell(s) raised")
     if result.problems:
