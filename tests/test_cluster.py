@@ -57,10 +57,35 @@ class Node:
         raise RuntimeError(f"ray start did not finish in {seconds} s: {Path(self.log).read_text()[-2000:]}")
 
     def kill(self, sig=signal.SIGKILL):
+        """The group and every descendant (Ray's workers may leave the group; a worker that
+        outlived its raylet would go on answering the head, and the node would not be lost)."""
+        family = _descendants(self.process.pid)
         try:
             os.killpg(self.process.pid, sig)
         except ProcessLookupError:
             pass
+        for pid in family:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+
+def _descendants(pid):
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 @pytest.fixture(scope="module")
