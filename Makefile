@@ -36,7 +36,7 @@ demo: setup
 	$(BIN)/course grade ps2 --submitted demo/submitted
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The fast tier only: each step on small fixtures, no sandbox (seconds).
 test-fast: setup
