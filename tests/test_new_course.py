@@ -77,3 +77,19 @@ def test_config_says_where_each_value_comes_from(new_course):
     assert "# nbgrader_config.py:" in lines["c.Sandbox.memory_mb"] and "= 1024" in lines["c.Sandbox.memory_mb"]
     assert "# default:" in lines["c.Sandbox.cpu_seconds"]
     assert "'my-course'" in lines["c.CourseDirectory.course_id"]
+
+
+def test_a_course_grades_from_a_folder_holding_another_courses_material(new_course, tmp_path):
+    """Run from this repository (its own autograder/ in the current folder), `course --root`
+    grades the other course with that course's material: workers must not take the current
+    folder's (Python 3.11's fork server puts it first on the path)."""
+    copy = tmp_path / "other"
+    shutil.copytree(new_course, copy)
+    assert run("synth", "week1", "--out", "submitted", cwd=copy).returncode == 0
+    here = Path(__file__).resolve().parents[1]
+    assert (here / "autograder" / "__init__.py").is_file()
+    done = run("--root", str(copy), "grade", "week1", cwd=here)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(copy / "exports" / "week1_grades.csv") as handle:
+        totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+    assert totals["ada-full-solution"] == 3.0 and totals["dana-untouched-stub"] == 0.0

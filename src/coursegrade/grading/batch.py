@@ -247,6 +247,10 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
 
 _idle_deaths = [0]
 _LEFTOVERS_VARIABLE = "COURSEGRADE_RUN_LEFTOVERS"
+# Python 3.11's fork server ignores the sys.path it is given and starts with the current folder
+# first: from a folder holding another course's autograder/ (a checkout of this repository),
+# its workers would import that course's material. It takes this process's path instead.
+_SYS_PATH_VARIABLE = "COURSEGRADE_SYS_PATH"
 
 
 def _remove_leftovers(leftovers):
@@ -259,6 +263,12 @@ def _remove_leftovers(leftovers):
     if leftovers.get("cgroup_run"):
         cgroups.remove_run(leftovers["cgroup_run"])
 
+
+if os.environ.get(_SYS_PATH_VARIABLE):
+    try:
+        sys.path[:] = [p for p in json.loads(os.environ.pop(_SYS_PATH_VARIABLE)) if type(p) is str]
+    except ValueError:
+        pass
 
 # In the fork server (which imports this module first thing, with the variable set): remove
 # the batch process's run when the server ends, which is after that process and its workers.
@@ -301,6 +311,7 @@ def _worker_context(assignment):
     scratch.run_folder()
     os.environ[_LEFTOVERS_VARIABLE] = json.dumps({"folders": scratch.folders(), "pid": os.getpid(),
                                                   "cgroup_run": cgroups.run_name()})
+    os.environ[_SYS_PATH_VARIABLE] = json.dumps([p or os.getcwd() for p in sys.path])
     try:
         from multiprocessing import forkserver
         forkserver.ensure_running()
@@ -308,6 +319,7 @@ def _worker_context(assignment):
         pass
     finally:
         os.environ.pop(_LEFTOVERS_VARIABLE, None)
+        os.environ.pop(_SYS_PATH_VARIABLE, None)
     return context
 
 
