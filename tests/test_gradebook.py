@@ -235,3 +235,61 @@ def test_a_new_gradebook_gets_nbgraders_revision_without_running_alembic(tmp_pat
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
     engine.dispose()
+
+
+def test_grades_and_each_results_view_are_what_nbgraders_own_objects_say(graded):
+    """grades() reads rows and sums them itself, and record() writes with SQL statements of its
+    own: both must agree with nbgrader's models (their column properties and Python properties)
+    on manual grades, extra credit, comments, an extension and a late penalty."""
+    import datetime
+    from nbgrader.api import Comment
+    course, assignment = graded["course"], graded["assignment"]
+    results = {s: dataclasses.replace(r, timestamp="2025-10-07 19:00:00.000000 UTC")
+               for s, r in graded["results"].items()}
+    try:
+        with open_gradebook(course) as gradebook:
+            gradebook.update_or_create_assignment("ps1", duedate="2025-10-06 17:00:00 UTC")
+            written = _grade(gradebook, "mle_derivation_written", "ada")
+            written.manual_score, written.needs_manual_grade = 1.5, False
+            _grade(gradebook, "marginal", "bo").extra_credit = 0.5
+            gradebook.find_comment("mle_derivation_written", "ps1", "ps1", "ada").manual_comment = \
+                "see the lecture on MLE"
+            gradebook.find_submission("ps1", "cy").extension = datetime.timedelta(days=2)
+            gradebook.db.commit()
+        record(course, assignment, list(results.values()))
+        book = grades(course, "ps1")
+        with open_gradebook(course) as gradebook:
+            for student, result in results.items():
+                submission = gradebook.find_submission("ps1", student)
+                notebook = submission.notebooks[0]
+                mine = book[student]
+                assert mine["score"] == pytest.approx(submission.score) == pytest.approx(result.gradebook.score)
+                assert mine["max_score"] == submission.max_score == result.gradebook.max_score
+                assert mine["needs_manual_grade"] == submission.needs_manual_grade == \
+                    result.gradebook.needs_manual_grade
+                assert mine["seconds_late"] == submission.total_seconds_late == result.gradebook.seconds_late
+                assert mine["duedate"] == submission.duedate
+                assert mine["late_penalty"] == pytest.approx(notebook.late_submission_penalty or 0.0) == \
+                    pytest.approx(result.gradebook.late_penalty)
+                assert mine["cells"] == {g.name: {
+                    "auto_score": g.auto_score, "manual_score": g.manual_score, "extra_credit": g.extra_credit,
+                    "score": g.score, "max_score": g.max_score, "needs_manual_grade": g.needs_manual_grade}
+                    for g in notebook.grades}
+                assert mine["comments"] == {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}
+                assert result.gradebook.manual == {g.name: g.manual_score for g in notebook.grades
+                                                   if g.manual_score is not None}
+        assert book["ada"]["seconds_late"] == 26 * 3600 and book["cy"]["seconds_late"] == 0  # (its extension)
+        # (the course's penalty method is nbgrader's default, none: tests/test_batch_inputs.py
+        # has one that zeroes a late submission)
+        assert book["ada"]["comments"] == {"mle_derivation_written": "see the lecture on MLE"}
+        assert book["bo"]["cells"]["marginal"]["extra_credit"] == 0.5
+    finally:  # the fixture's state for the other tests
+        with open_gradebook(course) as gradebook:
+            gradebook.update_or_create_assignment("ps1", duedate=None)
+            _grade(gradebook, "mle_derivation_written", "ada").manual_score = None
+            _grade(gradebook, "marginal", "bo").extra_credit = None
+            for comment in gradebook.db.query(Comment):
+                comment.manual_comment = None
+            gradebook.find_submission("ps1", "cy").extension = None
+            gradebook.db.commit()
+        record(course, assignment, list(graded["results"].values()))

@@ -183,95 +183,208 @@ def _record_chunk(gradebook, course, assignment, results, plugin, answers, attem
 
 
 def _write_chunk(gradebook, course, assignment, results, plugin, answers):
-    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    """The rows of `results`, written as nbgrader's models would write them, but one statement
+    per table and kind of change for the whole chunk (SQLAlchemy Core on nbgrader's own tables)
+    rather than an ORM object per row (27 a submission, each tracked, flushed and expired)."""
+    from nbgrader.api import Student, SubmittedAssignment
     from nbgrader.utils import parse_utc
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy import select
     db = gradebook.db
     master = gradebook.find_assignment(assignment.name)
-    students = [r.student for r in results]
-    known = {s for (s,) in db.query(Student.id).filter(Student.id.in_(students))}
-    for student in students:
-        if student not in known:
-            db.add(Student(id=student))
-    existing = {s.student_id: s for s in db.query(SubmittedAssignment)
-                .filter(SubmittedAssignment.assignment_id == master.id,
-                        SubmittedAssignment.student_id.in_(students))
-                .options(selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades))}
-    notebooks = {n.name: n for n in master.notebooks}
-    ours = notebooks[assignment.name]
+    ours = next(n for n in master.notebooks if n.name == assignment.name)
     cells = {c.name: c.id for c in ours.grade_cells}
+    students = list(dict.fromkeys(r.student for r in results))
+    known = set(db.scalars(select(Student.id).where(Student.id.in_(students))))
+    rows = _Rows()
+    rows.students = [{"id": s} for s in students if s not in known]
+    stored = {row.student_id: row for row in db.execute(
+        select(SubmittedAssignment.id, SubmittedAssignment.student_id, SubmittedAssignment.timestamp,
+               SubmittedAssignment.extension)
+        .where(SubmittedAssignment.assignment_id == master.id,
+               SubmittedAssignment.student_id.in_(students)))}
+    copies = _copies_of(db, ours, [row.id for row in stored.values()])
+    submissions = {}
     for result in results:
-        submission = existing.get(result.student)
         timestamp = parse_utc(result.timestamp) if result.timestamp else None
-        if submission is None:  # what nbgrader's add_submission makes: the assignment's mirror
-            submission = SubmittedAssignment(assignment=master, student_id=result.student)
-            if timestamp is not None:
-                submission.timestamp = timestamp
-            for notebook in notebooks.values():
-                mirror = SubmittedNotebook(notebook=notebook, assignment=submission)
-                for cell in notebook.grade_cells:
-                    Grade(cell_id=cell.id, notebook=mirror)
-                for cell in notebook.solution_cells:
-                    Comment(cell_id=cell.id, notebook=mirror)
-                for cell in notebook.task_cells:
-                    Comment(cell_id=cell.id, notebook=mirror)
-                    Grade(cell_id=cell.id, notebook=mirror)
-            db.add(submission)
-            existing[result.student] = submission
-        elif timestamp is not None:
-            submission.timestamp = timestamp
-        notebook = _mirror(submission, ours)
-        _set_grades(course, assignment, result, notebook, cells, answers)
-    db.flush()
-    _set_late_penalties(db, assignment, results, existing, ours, plugin)
-    db.flush()
-    # Before the commit, which expires every object (each would be loaded again, one by one).
-    _attach_views(db, course, assignment, results, existing, ours)
+        row = stored.get(result.student)
+        if row is None:  # what nbgrader's add_submission makes: the assignment's mirror
+            submission = rows.new_submission(master, ours, result.student, timestamp)
+        else:
+            copy, grades = copies.get(row.id, (None, {}))
+            submission = _Submission(row.id, timestamp or row.timestamp, row.extension, copy, grades)
+            if timestamp is not None and timestamp != row.timestamp:
+                rows.timestamps.append({"b_id": row.id, "b_timestamp": timestamp})
+            if copy is None:  # (its copy of our notebook is gone: made again)
+                submission.notebook_id = rows.new_copy(ours, row.id)
+        _read_answers(course, assignment, result, answers)
+        rows.set_grades(assignment, result, submission, cells)
+        submissions[result.student] = submission
+    rows.write(db)
+    _set_late_penalties(db, master, results, submissions, plugin)
+    _attach_views(db, course, master, assignment, results, submissions, ours)
     db.commit()
 
 
-def _mirror(submission, notebook):
-    """The submission's copy of `notebook` (its many-to-one link is found in the session's
-    identity map, without a query; a new copy has no notebook_id until flushed)."""
-    return next(n for n in submission.notebooks if n.notebook is notebook)
+class _Submission:
+    """What a chunk needs of a submission: its id, timestamp and extension, its copy of our
+    notebook and that copy's grades {cell id: row} as stored (none for a new one)."""
+
+    def __init__(self, id, timestamp, extension, notebook_id, grades):
+        self.id, self.timestamp, self.extension = id, timestamp, extension
+        self.notebook_id, self.grades = notebook_id, grades
+
+    def duedate(self, master):
+        """nbgrader's SubmittedAssignment.duedate, from the same columns."""
+        if master.duedate is None or self.extension is None:
+            return master.duedate
+        return master.duedate + self.extension
+
+    def seconds_late(self, master):
+        """nbgrader's SubmittedAssignment.total_seconds_late, from the same columns."""
+        duedate = self.duedate(master)
+        if self.timestamp is None or duedate is None:
+            return 0.0
+        return max(0.0, (self.timestamp - duedate).total_seconds())
 
 
-def _set_grades(course, assignment, result, notebook, cells, answers):
-    """The grades of one submitted notebook from its result (manual grades are kept);
-    `answers`: {student: future of its written answers}, those read elsewhere."""
-    from nbgrader.api import Grade
-    student = result.student
-    graded = result.graded
-    changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
-    if _answers_needed(course, assignment, result):
-        elsewhere = answers.get(student)
-        # A chunk the helper has not started is read here instead (never wait for it idle).
-        if elsewhere is None or elsewhere.cancelled() or elsewhere.cancel():
-            result.written_answers = _written_answers(course, assignment, result)
-        else:
-            result.written_answers = elsewhere.result()[student]
-    written = (result.written_answers or {}) if graded else {}
-    by_cell = {g.cell_id: g for g in notebook.grades}
-    for cell in assignment.graded_cells:
-        grade = by_cell.get(cells[cell.grade_id])
-        if grade is None:  # a cell added to the gradebook after this submission was made
-            grade = Grade(cell_id=cells[cell.grade_id], notebook=notebook)
-        if cell.kind == "autograded":
-            score = float(result.scores.get(cell.grade_id, 0.0)) if graded else 0.0
-            if grade.manual_score is None:
-                grade.needs_manual_grade = False
-            elif grade.auto_score != score:
-                grade.needs_manual_grade = True  # the autograder changed its mind under a manual grade
-            grade.auto_score = score
-        else:
-            answered = written.get(cell.grade_id, "unanswered") == "answered"
-            grade.auto_score = None if answered else 0.0
-            if grade.manual_score is None:
-                grade.needs_manual_grade = answered
-            elif answered and changed:
-                grade.needs_manual_grade = True  # a new text under an old manual grade
-    if not graded:
-        notebook.flagged = True  # the formgrader shows the flag; the reason is in results.json
+def _copies_of(db, ours, submission_ids):
+    """{submission id: (id of its copy of notebook `ours`, {cell id: stored grade row})}."""
+    from nbgrader.api import Grade, SubmittedNotebook
+    from sqlalchemy import select
+    if not submission_ids:
+        return {}
+    copies = {row.id: row.assignment_id for row in db.execute(
+        select(SubmittedNotebook.id, SubmittedNotebook.assignment_id)
+        .where(SubmittedNotebook.notebook_id == ours.id,
+               SubmittedNotebook.assignment_id.in_(submission_ids)))}
+    found = {submission: (copy, {}) for copy, submission in copies.items()}
+    if copies:
+        for row in db.execute(select(Grade.id, Grade.notebook_id, Grade.cell_id, Grade.auto_score,
+                                     Grade.manual_score).where(Grade.notebook_id.in_(list(copies)))):
+            found[copies[row.notebook_id]][1][row.cell_id] = row
+    return found
+
+
+class _Rows:
+    """A chunk's new rows and changed columns, table by table, then written in a few statements."""
+
+    def __init__(self):
+        self.students, self.submissions, self.copies, self.comments = [], [], [], []
+        self.new_grades = {}  # (copy id, cell id) -> row
+        self.timestamps, self.grade_changes, self.flagged = [], [], []
+
+    def new_submission(self, master, ours, student, timestamp):
+        """A submission with a copy of each of the assignment's notebooks, their grades and
+        comments empty (nbgrader's add_submission); returns it with its copy of `ours`."""
+        from nbgrader.api import new_uuid
+        submission = _Submission(new_uuid(), timestamp, None, None, {})
+        self.submissions.append({"id": submission.id, "assignment_id": master.id,
+                                 "student_id": student, "timestamp": timestamp, "extension": None})
+        for notebook in master.notebooks:
+            copy = self.new_copy(notebook, submission.id)
+            if notebook is ours:
+                submission.notebook_id = copy
+        return submission
+
+    def new_copy(self, notebook, submission_id):
+        from nbgrader.api import new_uuid
+        copy = new_uuid()
+        self.copies.append({"id": copy, "assignment_id": submission_id, "notebook_id": notebook.id,
+                            "flagged": False, "late_submission_penalty": None})
+        for cell in [*notebook.grade_cells, *notebook.task_cells]:
+            self.new_grades[(copy, cell.id)] = {
+                "id": new_uuid(), "notebook_id": copy, "cell_id": cell.id, "auto_score": None,
+                "manual_score": None, "extra_credit": None, "needs_manual_grade": True}
+        for cell in [*notebook.solution_cells, *notebook.task_cells]:
+            self.comments.append({"id": new_uuid(), "notebook_id": copy, "cell_id": cell.id,
+                                  "auto_comment": None, "manual_comment": None})
+        return copy
+
+    def set_grades(self, assignment, result, submission, cells):
+        """The grades of the submission's copy of our notebook from its result; manual grades
+        are kept, and flagged again for a look where the autograder changed its mind."""
+        graded = result.graded
+        changed = result.gradebook is None or result.gradebook.sha256 != result.sha256
+        written = (result.written_answers or {}) if graded else {}
+        for cell in assignment.graded_cells:
+            cell_id = cells[cell.grade_id]
+            stored = submission.grades.get(cell_id)
+            manual = None if stored is None else stored.manual_score
+            if cell.kind == "autograded":
+                auto = float(result.scores.get(cell.grade_id, 0.0)) if graded else 0.0
+                # (needs a look: the autograder changed its mind under a manual grade)
+                needs = manual is not None and (stored.auto_score != auto or None)
+            else:
+                answered = written.get(cell.grade_id, "unanswered") == "answered"
+                auto = None if answered else 0.0
+                needs = answered if manual is None else ((answered and changed) or None)
+            self._grade(submission.notebook_id, cell_id, stored, auto, needs)
+        if not graded:
+            self.flagged.append({"b_id": submission.notebook_id})  # the reason is in results.json
+
+    def _grade(self, copy, cell_id, stored, auto, needs):
+        """`needs`: the new needs_manual_grade, or None to leave it as it is."""
+        new = self.new_grades.get((copy, cell_id))
+        if new is not None:
+            new["auto_score"] = auto
+            if needs is not None:
+                new["needs_manual_grade"] = bool(needs)
+            return
+        if stored is None:  # a cell added to the gradebook after this submission was made
+            from nbgrader.api import new_uuid
+            self.new_grades[(copy, cell_id)] = {
+                "id": new_uuid(), "notebook_id": copy, "cell_id": cell_id, "auto_score": auto,
+                "manual_score": None, "extra_credit": None,
+                "needs_manual_grade": True if needs is None else bool(needs)}
+            return
+        change = {"b_id": stored.id, "b_auto": auto}
+        if needs is not None:
+            change["b_needs"] = bool(needs)
+        self.grade_changes.append(change)
+
+    def write(self, db):
+        from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+        _insert(db, Student, self.students)
+        _insert(db, SubmittedAssignment, self.submissions)
+        _insert(db, SubmittedNotebook, self.copies)
+        _insert(db, Grade, list(self.new_grades.values()))
+        _insert(db, Comment, self.comments)
+        _update(db, SubmittedAssignment, self.timestamps, timestamp="b_timestamp")
+        _update(db, Grade, [c for c in self.grade_changes if "b_needs" in c],
+                auto_score="b_auto", needs_manual_grade="b_needs")
+        _update(db, Grade, [c for c in self.grade_changes if "b_needs" not in c], auto_score="b_auto")
+        _update(db, SubmittedNotebook, self.flagged, flagged=True)
+
+
+def _insert(db, model, rows):
+    from sqlalchemy import insert
+    if rows:
+        db.execute(insert(model.__table__), rows)
+
+
+def _update(db, model, rows, **columns):
+    """UPDATE model SET column = :value ... WHERE id = :b_id, once per row of `rows`, in one
+    executemany; a column's value is the row's key it names, or a constant."""
+    from sqlalchemy import bindparam, update
+    if not rows:
+        return
+    table = model.__table__
+    values = {column: bindparam(key) if isinstance(key, str) else key for column, key in columns.items()}
+    db.execute(update(table).where(table.c.id == bindparam("b_id")).values(**values), rows)
+
+
+def _read_answers(course, assignment, result, answers):
+    """result.written_answers, where the notebook must be read again (and the formgrader's
+    copy written); `answers`: {student: future of its written answers}, those read elsewhere."""
+    if not _answers_needed(course, assignment, result):
+        return
+    elsewhere = answers.get(result.student)
+    # A chunk the helper has not started is read here instead (never wait for it idle).
+    if elsewhere is None or elsewhere.cancelled() or elsewhere.cancel():
+        result.written_answers = _written_answers(course, assignment, result)
+    else:
+        result.written_answers = elsewhere.result()[result.student]
+
 
 
 def _answers_needed(course, assignment, result):
@@ -317,49 +430,68 @@ def written_answers_job(root, assignment_name, part):
             for student, notebook in part}
 
 
-def _set_late_penalties(db, assignment, results, submissions, ours, plugin):
+def _set_late_penalties(db, master, results, submissions, plugin):
     """nbgrader's AssignLatePenalties, step for step, with the course's configured plugin
-    (`plugin()` makes it);
-    the notebook's score (which the plugin is given) is asked of the database only where
-    the submission is late."""
+    (`plugin()` makes it): a late submission's penalty from its notebook's score (asked of the
+    database, only where the submission is late), every other one's cleared."""
+    import types
     from nbgrader.api import SubmittedNotebook
+    from sqlalchemy import select
+    late = {r.student: submissions[r.student].seconds_late(master) for r in results}
+    late = {student: seconds for student, seconds in late.items() if seconds > 0}
+    scores = {}
+    if late:
+        scores = dict(db.execute(select(SubmittedNotebook.id, SubmittedNotebook.score).where(
+            SubmittedNotebook.id.in_([submissions[s].notebook_id for s in late]))).all())
+    changes = []
     for result in results:
         submission = submissions[result.student]
-        notebook = _mirror(submission, ours)
-        notebook.late_submission_penalty = None
-        seconds_late = submission.total_seconds_late
-        if seconds_late > 0:
-            db.flush()
-            db.expire(notebook, ["score"])  # (a deferred column: read afresh from the grades)
+        penalty = None
+        if result.student in late:
             penalties = plugin()
-            penalty = penalties.plugin_inst.late_submission_penalty(result.student, notebook.score, seconds_late)
-            if penalty is not None:
-                notebook.late_submission_penalty = penalties._check_late_penalty(notebook, penalty)
+            score = scores[submission.notebook_id]
+            penalty = penalties.plugin_inst.late_submission_penalty(result.student, score, late[result.student])
+            if penalty is not None:  # (it only reads the notebook's score)
+                penalty = penalties._check_late_penalty(types.SimpleNamespace(score=score), penalty)
+        submission.late_penalty = penalty
+        if submission.grades or penalty is not None:  # (a new copy's penalty is None already)
+            changes.append({"b_id": submission.notebook_id, "b_penalty": penalty})
+    _update(db, SubmittedNotebook, changes, late_submission_penalty="b_penalty")
 
 
-def _attach_views(db, course, assignment, results, submissions, ours):
+def _attach_views(db, course, master, assignment, results, submissions, ours):
     """Each result's GradebookView, from one query for the totals of the whole chunk."""
-    from nbgrader.api import SubmittedAssignment
-    ids = [submissions[r.student].id for r in results]
-    totals = {row.id: row for row in db.query(
-        SubmittedAssignment.id, SubmittedAssignment.score, SubmittedAssignment.max_score,
-        SubmittedAssignment.needs_manual_grade).filter(SubmittedAssignment.id.in_(ids))}
+    totals = _totals(db, [submissions[r.student].id for r in results])
     names = {c.id: c.name for c in [*ours.grade_cells, *ours.task_cells]}
     url = _display_url(db_url(course))
     for result in results:
         submission = submissions[result.student]
-        notebook = _mirror(submission, ours)
-        row = totals[submission.id]
-        duedate = submission.duedate
+        score, needs_manual_grade = totals.get(submission.id, (0.0, False))
+        duedate = submission.duedate(master)
         result.gradebook = GradebookView(
             sha256=result.sha256, db_url=url,
             duedate=duedate.isoformat(sep=" ") if duedate else None,
-            seconds_late=float(submission.total_seconds_late or 0.0),
-            late_penalty=float(notebook.late_submission_penalty or 0.0),
-            manual={names.get(g.cell_id): g.manual_score for g in notebook.grades
-                    if g.manual_score is not None and g.cell_id in names},
-            score=float(row.score or 0.0), max_score=float(row.max_score or 0.0),
-            needs_manual_grade=bool(row.needs_manual_grade))
+            seconds_late=float(submission.seconds_late(master)),
+            late_penalty=float(submission.late_penalty or 0.0),
+            manual={names[cell]: grade.manual_score for cell, grade in submission.grades.items()
+                    if grade.manual_score is not None and cell in names},
+            score=score, max_score=float(master.max_score or 0.0),
+            needs_manual_grade=needs_manual_grade)
+
+
+def _totals(db, submission_ids):
+    """{submission id: (score, needs_manual_grade)}: nbgrader's SubmittedAssignment.score (the
+    sum of its grades' Grade.score) and .needs_manual_grade (one of them needs it), in one
+    grouped query (those column properties are a subquery per submission: 0.3 s for 400)."""
+    from nbgrader.api import Grade, SubmittedNotebook
+    from sqlalchemy import case, func, select
+    rows = db.execute(
+        select(SubmittedNotebook.assignment_id, func.coalesce(func.sum(Grade.score), 0.0),
+               func.sum(case((Grade.needs_manual_grade, 1), else_=0)))
+        .select_from(Grade).join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+        .where(SubmittedNotebook.assignment_id.in_(submission_ids))
+        .group_by(SubmittedNotebook.assignment_id))
+    return {submission: (float(score or 0.0), bool(needing)) for submission, score, needing in rows}
 
 
 def _late_plugin(course):
@@ -456,50 +588,72 @@ def grades(course, assignment_name, gradebook=None):
     of every submission of the assignment in the gradebook (manual grades included).
     `gradebook`: an open one to read (opening one costs about 0.1 s)."""
     from nbgrader.api import MissingEntry
-    found = {}
     with (nullcontext(gradebook) if gradebook is not None else open_gradebook(course)) as gradebook:
         try:
-            submissions = _submissions_loaded(gradebook, assignment_name)
+            master = gradebook.find_assignment(assignment_name)
         except MissingEntry:
             return {}
-        for submission in submissions:
-            cells, comments = {}, {}
-            penalty = 0.0
-            for notebook in submission.notebooks:
-                penalty += float(notebook.late_submission_penalty or 0.0)
-                comments.update({c.name: c.manual_comment for c in notebook.comments if c.manual_comment})
-                for grade in notebook.grades:
-                    cells[grade.name] = {"auto_score": grade.auto_score, "manual_score": grade.manual_score,
-                                         "extra_credit": grade.extra_credit, "score": float(grade.score or 0),
-                                         "max_score": float(grade.max_score or 0),
-                                         "needs_manual_grade": bool(grade.needs_manual_grade)}
-            student = submission.student
-            found[student.id] = {
-                "score": float(submission.score or 0.0), "max_score": float(submission.max_score or 0.0),
-                "late_penalty": penalty, "timestamp": submission.timestamp,
-                "duedate": submission.duedate, "seconds_late": float(submission.total_seconds_late or 0),
-                "needs_manual_grade": bool(submission.needs_manual_grade), "cells": cells,
-                "comments": comments,
-                "first_name": student.first_name, "last_name": student.last_name,
-                "email": student.email, "lms_user_id": student.lms_user_id}
+        return _grades_of(gradebook.db, master)
+
+
+def _grades_of(db, master):
+    """grades() of one assignment, read as rows in four queries whatever the number of
+    submissions: nbgrader's objects, even loaded in bulk, cost about 2 ms a submission. A
+    grade's score is nbgrader's own SQL expression (Grade.score), its maximum its cell's (as
+    Grade.max_score), a submission's total the sum of its grades' (as SubmittedAssignment.score)."""
+    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import select
+    theirs = select(SubmittedAssignment.id).where(SubmittedAssignment.assignment_id == master.id)
+    cells, maxima = {}, {}
+    for notebook in master.notebooks:
+        for cell in [*notebook.grade_cells, *notebook.task_cells, *notebook.solution_cells]:
+            cells[cell.id] = cell.name
+        for cell in [*notebook.task_cells, *notebook.grade_cells]:  # (a grade cell's first)
+            maxima[cell.id] = float(cell.max_score or 0)
+    copies = {row.id: row for row in db.execute(
+        select(SubmittedNotebook.id, SubmittedNotebook.assignment_id, SubmittedNotebook.late_submission_penalty)
+        .where(SubmittedNotebook.assignment_id.in_(theirs)))}
+    per_submission = {}
+    for row in db.execute(
+            select(Grade.notebook_id, Grade.cell_id, Grade.auto_score, Grade.manual_score, Grade.extra_credit,
+                   Grade.score, Grade.needs_manual_grade)
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .where(SubmittedNotebook.assignment_id.in_(theirs))):
+        per_submission.setdefault(copies[row.notebook_id].assignment_id, ({}, {}))[0][cells.get(row.cell_id)] = {
+            "auto_score": row.auto_score, "manual_score": row.manual_score, "extra_credit": row.extra_credit,
+            "score": float(row.score or 0), "max_score": maxima.get(row.cell_id, 0.0),
+            "needs_manual_grade": bool(row.needs_manual_grade)}
+    for row in db.execute(
+            select(Comment.notebook_id, Comment.cell_id, Comment.manual_comment)
+            .join(SubmittedNotebook, Comment.notebook_id == SubmittedNotebook.id)
+            .where(SubmittedNotebook.assignment_id.in_(theirs), Comment.manual_comment.is_not(None),
+                   Comment.manual_comment != "")):
+        per_submission.setdefault(copies[row.notebook_id].assignment_id, ({}, {}))[1][cells.get(row.cell_id)] = \
+            row.manual_comment
+    penalties = {}
+    for copy in copies.values():
+        penalties[copy.assignment_id] = penalties.get(copy.assignment_id, 0.0) + float(copy.late_submission_penalty or 0.0)
+    totals = {}  # nbgrader's SubmittedAssignment.score and .needs_manual_grade, from the rows read
+    for submission, (graded_cells, _) in per_submission.items():
+        totals[submission] = (float(sum(g["score"] for g in graded_cells.values())),
+                              any(g["needs_manual_grade"] for g in graded_cells.values()))
+    max_score = float(master.max_score or 0.0)
+    found = {}
+    for row in db.execute(
+            select(SubmittedAssignment.id, SubmittedAssignment.timestamp, SubmittedAssignment.extension,
+                   Student.id.label("student"), Student.first_name,
+                   Student.last_name, Student.email, Student.lms_user_id)
+            .join(Student, SubmittedAssignment.student_id == Student.id)
+            .where(SubmittedAssignment.assignment_id == master.id)):
+        submission = _Submission(row.id, row.timestamp, row.extension, None, {})
+        duedate = submission.duedate(master)
+        grades_of, comments = per_submission.get(row.id, ({}, {}))
+        score, needs_manual_grade = totals.get(row.id, (0.0, False))
+        found[row.student] = {
+            "score": score, "max_score": max_score,
+            "late_penalty": penalties.get(row.id, 0.0), "timestamp": row.timestamp,
+            "duedate": duedate, "seconds_late": float(submission.seconds_late(master)),
+            "needs_manual_grade": needs_manual_grade, "cells": grades_of,
+            "comments": comments, "first_name": row.first_name, "last_name": row.last_name,
+            "email": row.email, "lms_user_id": row.lms_user_id}
     return found
-
-
-
-def _submissions_loaded(gradebook, assignment_name):
-    """The assignment's submissions with their students, totals, notebooks, grades (with their
-    cells and maximum) and comments, in seven queries whatever their number (read one by one,
-    nbgrader's objects ask the database a dozen times or more per submission)."""
-    from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
-    from sqlalchemy.orm import joinedload, selectinload, undefer
-    master = gradebook.find_assignment(assignment_name)
-    notebooks = selectinload(SubmittedAssignment.notebooks)
-    return (gradebook.db.query(SubmittedAssignment)
-            .filter(SubmittedAssignment.assignment_id == master.id)
-            .options(joinedload(SubmittedAssignment.student),
-                     undefer(SubmittedAssignment.score), undefer(SubmittedAssignment.max_score),
-                     undefer(SubmittedAssignment.needs_manual_grade),
-                     notebooks.selectinload(SubmittedNotebook.grades)
-                     .options(undefer(Grade.max_score), joinedload(Grade.cell)),
-                     notebooks.selectinload(SubmittedNotebook.comments).joinedload(Comment.cell))
-            .all())
