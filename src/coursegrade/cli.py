@@ -380,20 +380,10 @@ def _grade_otter(course, options):
     from coursegrade.grading.otter_course import OtterAssignment, grade_all
     from coursegrade.outputs.scoreboard import score_table
     assignment = OtterAssignment(course, options.assignment)
-    submissions = assignment.submissions(options.submitted)
-    if options.student:
-        submissions = [(s, p) for s, p in submissions if s in options.student]
-    if not submissions:
-        print(f"no submissions of {assignment.name} (expected submitted/<student>/{assignment.name}/)")
-        return 1
-    print(f"grading {len(submissions)} submission(s) of {assignment.name} (otter format, its tests "
-          "run on the trusted side)", file=sys.stderr, flush=True)
-    try:
-        results = grade_all(assignment, submissions, _settings(course, options).limits,
-                            False if options.no_bwrap else None)
-    except BrokenMaterial as error:
-        print(f"course grade: {error}", file=sys.stderr)
-        return 1
+    results = _grade_foreign_batch(course, options, assignment, grade_all,
+                                   "otter format, its tests run on the trusted side")
+    if not isinstance(results, list):
+        return results
     print(score_table(assignment, results))
     _foreign_outputs(course, assignment, results, "otter")
     return 0
@@ -405,21 +395,52 @@ def _grade_nbgrader(course, options):
     from coursegrade.outputs.nbgrader_gradebook import record_nbgrader
     from coursegrade.outputs.scoreboard import score_table
     assignment = NbgraderAssignment(course, options.assignment)
+    results = _grade_foreign_batch(course, options, assignment, grade_all,
+                                   f"nbgrader format: {len(assignment.test_cells)} test cells in "
+                                   f"{len(assignment.notebooks)} notebook(s), run on the trusted side")
+    if not isinstance(results, list):
+        return results
+    print(score_table(assignment, results))
+    record_nbgrader(course, assignment, results, out=sys.stdout)
+    _foreign_outputs(course, assignment, results, "nbgrader")
+    return 0
+
+
+def _grade_foreign_batch(course, options, assignment, grade_all, what):
+    """The results of every submission of a foreign-format assignment, those unchanged since
+    graded kept (unless --force), the others graded by `workers` processes; or an exit code."""
+    from coursegrade.grading.batch import unchanged_results
     submissions = assignment.submissions(options.submitted)
     if options.student:
         submissions = [(s, p) for s, p in submissions if s in options.student]
     if not submissions:
         print(f"no submissions of {assignment.name} (expected submitted/<student>/{assignment.name}/)")
         return 1
-    print(f"grading {len(submissions)} submission(s) of {assignment.name} (nbgrader format: "
-          f"{len(assignment.test_cells)} test cells in {len(assignment.notebooks)} notebook(s), "
-          "run on the trusted side)", file=sys.stderr, flush=True)
-    results = grade_all(assignment, submissions, _settings(course, options).limits,
-                        False if options.no_bwrap else None)
-    print(score_table(assignment, results))
-    record_nbgrader(course, assignment, results, out=sys.stdout)
-    _foreign_outputs(course, assignment, results, "nbgrader")
-    return 0
+    try:
+        kept = {} if options.force else unchanged_results(course, assignment, submissions)
+    except BrokenMaterial as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 1
+    to_grade = [(s, p) for s, p in submissions if s not in kept]
+    print(f"grading {len(to_grade)} submission(s) of {assignment.name} ({what})"
+          + (f"; {len(kept)} unchanged since graded, skipped (--force regrades them)" if kept else ""),
+          file=sys.stderr, flush=True)
+    fresh = []
+    if to_grade:
+        try:
+            fresh = grade_all(assignment, to_grade, _settings(course, options).limits,
+                              False if options.no_bwrap else None, workers=_workers(course, options),
+                              out=sys.stderr)
+        except BrokenMaterial as error:
+            print(f"course grade: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: every submission graded so far is saved in "
+                  f"{course.autograded_dir}; run the same command again to grade the rest.",
+                  file=sys.stderr)
+            return 130
+    by_student = {**kept, **{r.student: r for r in fresh}}
+    return [by_student[s] for s, _ in submissions]
 
 
 def _foreign_outputs(course, assignment, results, kind):

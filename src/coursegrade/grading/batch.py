@@ -9,6 +9,12 @@ Resuming: each result records the SHA-256 of the notebook's bytes and of the ass
 grading material. `unchanged_results` finds the submissions whose stored result has both
 hashes unchanged, so a rerun grades only new or changed submissions (`course grade --force`
 regrades all).
+
+Foreign formats (an nbgrader course's test cells, an otter master notebook) use the same pool:
+their assignment object says how to grade one submission folder given a zygote (`grade_one`),
+and what its material and a submission's files hash to (`material_sha256`,
+`submission_sha256`); a worker then loops over its jobs with its own zygote instead of the
+hidden pytest suite.
 """
 import errno
 import gc
@@ -54,6 +60,31 @@ def _notebook_in(folder, assignment_name):
     return others[0] if len(others) == 1 else expected
 
 
+def is_foreign(assignment):
+    """Whether `assignment` grades its submissions itself (nbgrader's or otter's format)."""
+    return hasattr(assignment, "grade_one")
+
+
+def tree_sha256(folder, skip=()):
+    """A hash of the files under `folder` (names and bytes), but those matching `skip`."""
+    import fnmatch
+    digest = hashlib.sha256()
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_symlink() or not path.is_file() or any(
+                fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in skip):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + (file_sha256(path) or "").encode() + b"\0")
+    return digest.hexdigest()
+
+
+def submission_sha256(assignment, path):
+    return assignment.submission_sha256(path) if is_foreign(assignment) else file_sha256(path)
+
+
 def file_sha256(path):
     digest = hashlib.sha256()
     try:
@@ -68,6 +99,8 @@ def file_sha256(path):
 def material_sha256(assignment):
     """A hash of everything that decides a grade besides the submission: the source notebook
     and the assignment's grading package (hidden tests, references, mutants)."""
+    if is_foreign(assignment):
+        return assignment.material_sha256()
     digest = hashlib.sha256()
     digest.update(assignment.source_notebook.read_bytes())
     for path in sorted(assignment.material_dir.rglob("*.py")):
@@ -96,11 +129,13 @@ def read_timestamp(folder):
 
 def stamp(assignment, student, path, material=None):
     """What a result records about its submission besides the grading: hashes, time, naming."""
-    timestamp, problem = read_timestamp(Path(path).parent)
+    foreign = is_foreign(assignment)  # (its path is the submission's folder)
+    timestamp, problem = read_timestamp(Path(path) if foreign else Path(path).parent)
     problems = [problem] if problem else []
-    if Path(path).name != f"{assignment.name}.ipynb" and Path(path).exists():
+    if not foreign and Path(path).name != f"{assignment.name}.ipynb" and Path(path).exists():
         problems.append(f"graded {Path(path).name}: the notebook should be named {assignment.name}.ipynb")
-    return {"sha256": file_sha256(path), "material_sha256": material or material_sha256(assignment),
+    return {"sha256": submission_sha256(assignment, path),
+            "material_sha256": material or material_sha256(assignment),
             "timestamp": timestamp, "submission_problems": problems}
 
 
@@ -131,7 +166,7 @@ def unchanged_results(course, assignment, submissions):
         old = load_result(course, student, assignment.name)
         # (a missing notebook has the hash None: still missing is unchanged too)
         if (old and old.material_sha256 == material and old.final
-                and old.sha256 == file_sha256(path)):
+                and old.sha256 == submission_sha256(assignment, path)):
             fresh = stamp(assignment, student, path, material)
             if old.timestamp != fresh["timestamp"]:  # resubmitted the same bytes later
                 _apply_stamp(old, fresh)
@@ -163,8 +198,9 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     for warning in isolation_warnings(use_bwrap):
         print(f"WARNING: {warning}.", file=out, flush=True)
     # Several workers: one warm sandbox makes each worker's zygote (imports paid once).
-    # It starts first: its imports are the longest part of starting a batch.
-    mother = ZygoteMother(limits, use_bwrap, assignment.sandbox_preload, assignment.sandbox_warm_cells,
+    # It starts first: its imports are the longest part of starting a batch. (A foreign
+    # format's worker starts a zygote of its own: its grade_one takes one zygote.)
+    mother = None if is_foreign(assignment) else ZygoteMother(limits, use_bwrap, assignment.sandbox_preload, assignment.sandbox_warm_cells,
                           later=course.settings["Sandbox", "preload_later"], zygotes=2 * workers) \
         if workers > 1 and mother_usable() else None
     if mother is not None:
@@ -176,6 +212,8 @@ def grade_batch(course, assignment, submissions, workers=None, limits=None, use_
     for job in jobs:
         job_queue.put(job)
     config = {"root": str(course.root), "assignment": assignment.name, "limits": limits,
+              "foreign_class": f"{type(assignment).__module__}:{type(assignment).__qualname__}"
+              if is_foreign(assignment) else None,
               "use_bwrap": use_bwrap, "skip_unanswered": skip_unanswered,
               "verify_oracles": verify_oracles,
               # what the workers remove if this process is killed (_die_with_parent)
@@ -302,9 +340,12 @@ def _worker_context(assignment):
             process_config["tempdir"] = scratch.socket_folder()
     except (AttributeError, OSError):
         pass
-    assignment.package  # the course folder on sys.path, which the fork server inherits
-    reference = f"{assignment.package_name}.reference"
-    context.set_forkserver_preload(_WORKER_IMPORTS + [reference])  # (once the server runs: no effect)
+    if is_foreign(assignment):
+        preload = _WORKER_IMPORTS + [type(assignment).__module__]
+    else:
+        assignment.package  # the course folder on sys.path, which the fork server inherits
+        preload = _WORKER_IMPORTS + [f"{assignment.package_name}.reference"]
+    context.set_forkserver_preload(preload)  # (once the server runs: no effect)
     # The fork server outlives this process by as long as a worker does, and ends normally
     # (at its "alive" pipe's end): then it removes this process's run (_LEFTOVERS), even
     # after a `kill -9` that found no worker alive. Told by the environment it starts with.
@@ -376,7 +417,16 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
             pass
     name = multiprocessing.current_process().name
     try:
-        assignment = Course(config["root"]).assignment(config["assignment"])
+        assignment = _open_assignment(Course(config["root"]), config)
+        if is_foreign(assignment):
+            zygote = Zygote(config["limits"], use_bwrap=config["use_bwrap"], cpu=cpu,
+                            preload=assignment.sandbox_preload).start()
+    except Exception as error:
+        result_queue.put({"fatal": f"a grading worker could not start: {error}"})
+        return
+    if is_foreign(assignment):
+        return _grade_foreign(assignment, zygote, name, job_queue, result_queue)
+    try:
         sandbox = dict(use_bwrap=config["use_bwrap"], preload=assignment.sandbox_preload,
                        warm_cells=assignment.sandbox_warm_cells)
         zygote = Zygote(config["limits"], channel=full_channel, cpu=cpu, **sandbox)
@@ -408,6 +458,41 @@ def _worker(config, job_queue, result_queue, cpu=None, light_channel=None, full_
         zygote.close()
         if light is not None:
             light.close()
+
+
+def _open_assignment(course, config):
+    """The assignment in a worker: the course's own, or a foreign format's class (named by
+    module and name, so that this module need not import the formats that use it)."""
+    if not config.get("foreign_class"):
+        return course.assignment(config["assignment"])
+    import importlib
+    module, name = config["foreign_class"].split(":")
+    return getattr(importlib.import_module(module), name)(course, config["assignment"])
+
+
+def _grade_foreign(assignment, zygote, name, job_queue, result_queue):
+    """A foreign format's worker: each submission folder graded by the assignment itself; a
+    sandbox that fails loses only that submission (a retry)."""
+    from coursegrade.grading.sandbox import SandboxUnavailable
+    try:
+        for job in iter(job_queue.get, None):
+            result_queue.put({"worker": name, "started": job["student"]})
+            try:
+                result = assignment.grade_one(zygote, job["student"], job["path"])
+            except SandboxUnavailable as error:
+                result = not_graded(assignment, job["student"], f"the sandbox failed: {error}",
+                                    job["path"], retry=True)
+            except BrokenMaterial:
+                raise
+            except Exception as error:  # the grader's own failure on this one: the batch goes on
+                result = not_graded(assignment, job["student"], f"the grader failed on this "
+                                    f"submission ({type(error).__name__}: {error}); it will be retried",
+                                    job["path"], retry=True)
+            result_queue.put({"worker": name, "result": result.to_json()})
+    except Exception as error:
+        result_queue.put({"fatal": str(error)})
+    finally:
+        zygote.close()
 
 
 def _die_with_parent(batch_pid=None, run_folders=(), cgroup_run=None):

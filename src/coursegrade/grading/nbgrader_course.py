@@ -108,6 +108,24 @@ class NbgraderAssignment:
     def __repr__(self):
         return f"NbgraderAssignment({self.name!r})"
 
+    # What grading/batch.py's pool needs of a foreign format (batch.is_foreign).
+    format = "nbgrader"
+    sandbox_warm_cells = ()
+
+    def grade_one(self, zygote, student, folder):
+        return grade_submission(self, zygote, student, folder)
+
+    def material_sha256(self):
+        """The source folder (test cells, locked cells, supporting files) and the release's
+        notebooks (their checksums decide what is unanswered)."""
+        from coursegrade.grading.batch import tree_sha256
+        return f"{tree_sha256(self.source_dir, IGNORED[:3])}:{tree_sha256(self.release_dir, ('*.ipynb_checkpoints',))}"
+
+    def submission_sha256(self, folder):
+        """The submission's notebooks and the files copied next to them (not its timestamp)."""
+        from coursegrade.grading.batch import tree_sha256
+        return tree_sha256(folder, IGNORED[:3] + ("results.json", "timestamp.txt"))
+
     @property
     def title(self):
         return self.name
@@ -401,40 +419,14 @@ def supporting_files(assignment, folder):
 
 # ---------------------------------------------------------------------------------- a batch
 
-def grade_all(assignment, submissions, limits=None, use_bwrap=None, keep_results=True, on_result=None):
-    """Grade [(student, folder)] one after the other in one warm sandbox; each result is written
-    to autograded/<student>/<ps>/results.json as soon as it is made (with `keep_results`).
-    A submission whose grading fails on the grader's side is a retry, never the batch's end."""
-    from coursegrade.grading.batch import file_sha256, read_timestamp, write_result
-    from coursegrade.grading.sandbox import Zygote, bwrap_usable
-    use_bwrap = bwrap_usable() if use_bwrap is None else use_bwrap
-    zygote = Zygote(limits or assignment.course.settings.limits, use_bwrap=use_bwrap,
-                    preload=assignment.sandbox_preload).start()
-    done = []
-    try:
-        for student, folder in submissions:
-            try:
-                result = grade_submission(assignment, zygote, student, folder)
-            except SandboxUnavailable as error:
-                result = results.not_graded(assignment, student, f"the sandbox failed: {error}",
-                                            folder, retry=True)
-            result.timestamp, problem = read_timestamp(folder)
-            if problem:
-                result.submission_problems.append(problem)
-            result.sha256 = _folder_sha256(Path(folder), file_sha256)
-            if keep_results:
-                write_result(assignment.course, result)
-            if on_result is not None:
-                on_result(result)
-            done.append(result)
-    finally:
-        zygote.close()
-    return done
-
-
-def _folder_sha256(folder, file_sha256):
-    import hashlib
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.ipynb")):
-        digest.update(path.name.encode() + b"\0" + (file_sha256(path) or "").encode())
-    return digest.hexdigest()
+def grade_all(assignment, submissions, limits=None, use_bwrap=None, keep_results=True, workers=1,
+              out=None):
+    """Grade [(student, folder)] with grading/batch.py's pool (`workers` processes, each with
+    its warm sandbox); each result is written to autograded/<student>/<ps>/results.json as soon
+    as it is made (with `keep_results`). A submission whose grading fails on the grader's side
+    is a retry, never the batch's end."""
+    from coursegrade.grading.batch import grade_batch
+    import io
+    return grade_batch(assignment.course, assignment, list(submissions), workers,
+                       limits or assignment.course.settings.limits, use_bwrap,
+                       out=out or io.StringIO(), keep_results=keep_results)

@@ -70,6 +70,23 @@ class OtterAssignment:
     def title(self):
         return self.name
 
+    # What grading/batch.py's pool needs of a foreign format (batch.is_foreign).
+    format = "otter"
+    sandbox_warm_cells = ()
+
+    def grade_one(self, zygote, student, folder):
+        return grade_submission(self, zygote, student, folder)
+
+    def material_sha256(self):
+        """The master notebook and the files next to it (otter assign's tests come from them)."""
+        from coursegrade.grading.batch import tree_sha256
+        return tree_sha256(self.source_dir, (".ipynb_checkpoints", "__pycache__", "*.pyc"))
+
+    def submission_sha256(self, folder):
+        from coursegrade.grading.batch import tree_sha256
+        return tree_sha256(folder, (".ipynb_checkpoints", "__pycache__", "*.pyc", "results.json",
+                                    "timestamp.txt"))
+
     def build(self):
         """`otter assign` of the master notebook into autograder/<ps>/otter/ (once; again when
         the master notebook is newer). Returns the folder of OK-format tests."""
@@ -204,23 +221,16 @@ def _files_cell(assignment, folder):
     return cell
 
 
-def grade_all(assignment, submissions, limits=None, use_bwrap=None, keep_results=True):
-    from coursegrade.grading.batch import write_result
-    from coursegrade.grading.sandbox import Zygote, bwrap_usable
-    assignment.test_files  # otter assign first: a broken master notebook stops here
-    zygote = Zygote(limits or assignment.course.settings.limits,
-                    use_bwrap=bwrap_usable() if use_bwrap is None else use_bwrap,
-                    preload=assignment.sandbox_preload).start()
-    done = []
-    try:
-        for student, folder in submissions:
-            result = grade_submission(assignment, zygote, student, folder)
-            if keep_results:
-                write_result(assignment.course, result)
-            done.append(result)
-    finally:
-        zygote.close()
-    return done
+def grade_all(assignment, submissions, limits=None, use_bwrap=None, keep_results=True, workers=1,
+              out=None):
+    """Grade [(student, folder)] with grading/batch.py's pool (`workers` processes, each with
+    its warm sandbox), results written as they come (with `keep_results`)."""
+    import io
+    from coursegrade.grading.batch import grade_batch
+    assignment.test_files  # otter assign first, here: a broken master notebook stops here
+    return grade_batch(assignment.course, assignment, list(submissions), workers,
+                       limits or assignment.course.settings.limits, use_bwrap,
+                       out=out or io.StringIO(), keep_results=keep_results)
 
 
 def otter_run_scores(autograder_zip, notebook, out_dir):
