@@ -223,6 +223,8 @@ def _grade(course, options):
     started = time.monotonic()
     fresh = []
     if to_grade:
+        from coursegrade.outputs.gradebook import import_ahead
+        import_ahead()  # (for the gradebook, while the workers grade)
         try:
             cluster = options.cluster or course.settings["Grading", "cluster"]
             if cluster:  # each node decides on bubblewrap for itself, unless --no-bwrap

@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -38,6 +39,19 @@ from coursegrade.outputs.gradebook_lock import one_writer
 
 log = logging.getLogger("course.gradebook")
 DEFAULT_DB_URL = "sqlite:///gradebook.db"
+
+
+def import_ahead():
+    """Import nbgrader's API in a thread of its own, for `course grade` to call as its workers
+    start: the import costs 1.5 to 2 s (nbgrader's package imports its server extensions,
+    tornado and jupyter_server with them), which the gradebook then does not wait for."""
+    def run():
+        try:
+            import nbgrader.api  # noqa: F401
+            import nbgrader.utils  # noqa: F401
+        except Exception:  # imported again where it is needed, and reported there
+            pass
+    threading.Thread(target=run, name="import-nbgrader", daemon=True).start()
 
 
 def db_url(course):
