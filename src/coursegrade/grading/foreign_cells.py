@@ -165,6 +165,12 @@ class TranslatingRun:
         run.plain_bases = True  # a student's list subclass comes back as the list it holds
         self.stopped = None      # the StudentError that stopped the process during this cell
         self.changed = False     # whether the cell set or deleted a name in the sandbox
+        self.refused = None      # why the cell needs the student's process (kept here too: a
+                                 # doctest runner catches every exception, NeedsSandbox too)
+
+    def refuse(self, reason):
+        self.refused = reason
+        return NeedsSandbox(reason)
 
     def _do(self, method, *args):
         try:
@@ -175,7 +181,7 @@ class TranslatingRun:
     def _translated(self, failure):
         raised = getattr(failure, "raised", None)
         if failure.kind == "failed":  # (ModifiedInput: the engine's own rule, not nbgrader's)
-            return NeedsSandbox("makes a call that changes its arguments in place")
+            return self.refuse("makes a call that changes its arguments in place")
         if failure.kind != "error" or raised is None:
             self.stopped = failure
             return SubmissionStopped(failure)
@@ -191,12 +197,12 @@ class TranslatingRun:
 
     def call(self, target, args=(), kwargs=None):
         if not _crosses_wire(args) or not _crosses_wire(kwargs or {}):
-            raise NeedsSandbox("passes a function or object of the test to the student's code")
+            raise self.refuse("passes a function or object of the test to the student's code")
         return self._do("call", target, args, kwargs)
 
     def operator(self, name, args):
         if not _crosses_wire(args):
-            raise NeedsSandbox("applies an operator to an object of the test and one of the student's")
+            raise self.refuse("applies an operator to an object of the test and one of the student's")
         return self._do("operator", name, args)
 
     def get(self, name):
@@ -277,8 +283,8 @@ class StudentNamespace(MutableMapping):
     def __setitem__(self, name, value):
         if name in self.remote or (name not in self.trusted and self._sandbox_has(name)):
             if not _crosses(value):
-                raise NeedsSandbox(f"binds the notebook's name {name!r} to a "
-                                   f"{type(value).__name__} of the test")
+                raise self.run.refuse(f"binds the notebook's name {name!r} to a "
+                                      f"{type(value).__name__} of the test")
             self.trusted.pop(name, None)
             self.run.set(name, _handles(self.run, value))
             self.remote.add(name)
@@ -337,6 +343,12 @@ class StudentGlobals(dict):
 
     def __contains__(self, name):
         return dict.__contains__(self, name) or name in self.namespace.trusted
+
+    def get(self, name, default=None):  # (otter's test functions take their arguments so)
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def copy(self):
         return self

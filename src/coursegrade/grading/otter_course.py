@@ -29,7 +29,9 @@ from coursegrade.core import results
 from coursegrade.core.cells import read_notebook_json, source_text
 from coursegrade.core.errors import BrokenMaterial, CourseError, StudentError
 from coursegrade.core.results import Outcome, Status, TestResult
-from coursegrade.grading.foreign_cells import StudentGlobals, StudentNamespace, provide_nose_tools
+from coursegrade.grading.foreign_cells import StudentNamespace, instructor_imports, provide_nose_tools
+from coursegrade.grading.nbgrader_course import UNTRUSTED
+from coursegrade.grading.otter_cases import run_case
 from coursegrade.grading.notebooks import NotebookError, read_notebook, strip_magics
 from coursegrade.grading.sandbox import SandboxedRun, SandboxUnavailable
 
@@ -43,10 +45,18 @@ def master_notebook(folder):
             cells = read_notebook_json(path)["cells"]
         except (OSError, ValueError, KeyError):
             continue
-        if cells and cells[0].get("cell_type") == "raw" and \
-                cells[0]["source"].lstrip().upper().startswith("# ASSIGNMENT CONFIG"):
+        if cells and _config_text(cells[0]).lstrip().upper().startswith("# ASSIGNMENT CONFIG"):
             return path
     return None
+
+
+def _config_text(cell):
+    """The text of an otter config cell: a raw cell, or a markdown cell's ```otter block."""
+    text = source_text(cell.get("source", "")) if isinstance(cell, dict) else ""
+    if cell.get("cell_type") == "raw":
+        return text
+    found = re.match(r"\s*```otter\s*\n(.*?)```", text, re.S) if cell.get("cell_type") == "markdown" else None
+    return found.group(1) if found else ""
 
 
 def otter_assignment_names(course):
@@ -124,8 +134,20 @@ class OtterAssignment:
         return {p.stem: p for p in sorted(self.build().glob("*.py"))}
 
     def test_file(self, question):
-        from otter.test_files.ok_test import OKTestFile
-        return OKTestFile.from_file(str(self.test_files[question]))
+        """otter's own reading of the question's test file: an OKTestFile (doctests) or an
+        ExceptionTestFile (plain-Python test functions, `OK_FORMAT = False`)."""
+        from otter.nbmeta_config import NBMetadataConfig
+        from otter.test_files import create_test_file
+        return create_test_file(str(self.test_files[question]), NBMetadataConfig())
+
+    @cached_property
+    def instructor_names(self):
+        """The names the master notebook's imports bind, imported on the trusted side: a test's
+        `np` (a doctest's global, or a test function's argument) is numpy itself, whatever the
+        student bound to `np`."""
+        cells = read_notebook_json(self.master)["cells"]
+        return instructor_imports([source_text(c.get("source", "")) for c in cells
+                                   if c.get("cell_type") == "code"])
 
     @property
     def autograded_questions(self):
@@ -175,25 +197,34 @@ def grade_submission(assignment, zygote, student, folder):
     provide_nose_tools()
     try:
         with SandboxedRun(zygote, ([("supporting files", files)] if files else []) + _code_cells(notebook)) as run:
-            namespace = StudentNamespace(run, {}, ())
+            namespace = StudentNamespace(run, assignment.instructor_names, ())
             for question in assignment.autograded_questions:
                 test_file = assignment.test_file(question)
                 began = time.monotonic()
+                outcomes, untrusted = [], []
                 try:
-                    test_file.run(StudentGlobals(namespace))
-                    error = ""
+                    for case in test_file.test_cases:
+                        outcome, reasons = run_case(test_file, case, run, namespace)
+                        outcomes.append(outcome)
+                        if reasons:
+                            untrusted.append(case.name)
+                            result.problems.append(f"test case {case.name} ran in the student's "
+                                                   f"process (untrusted): it {'; '.join(reasons)}")
+                    test_file.test_case_results, error = outcomes, ""
                 except StudentError as failure:  # a time-out or crash: the whole file fails
                     error = failure.message
                     test_file.test_case_results = []
-                result.tests += _test_results(question, test_file, error, time.monotonic() - began)
+                result.tests += _test_results(question, test_file, error, time.monotonic() - began,
+                                              untrusted)
             result.cells = run.cell_outcomes
     except SandboxUnavailable as error:
         result.status, result.reason, result.tests = Status.RETRY, f"the sandbox failed: {error}", []
     return result.finish(assignment, started)
 
 
-def _test_results(question, test_file, error, seconds):
-    """One TestResult per question, with otter's own score (its cases' points, all_or_nothing)."""
+def _test_results(question, test_file, error, seconds, untrusted=()):
+    """One TestResult per question, with otter's own score (its cases' points, all_or_nothing);
+    untrusted when one of its cases ran in the student's process."""
     score = float(test_file.score) if not error and test_file.test_case_results else 0.0
     possible = float(test_file.possible)
     failed = [r for r in test_file.test_case_results if not r.passed]
@@ -201,9 +232,13 @@ def _test_results(question, test_file, error, seconds):
     message = error or ("; ".join(f"{r.test_case.name} failed" for r in failed if not r.test_case.hidden)
                         or ("a hidden test case failed" if failed else ""))
     detail = "\n".join(r.message for r in failed)[-3000:]
-    return [TestResult(test=question, question=question, points=possible, description=question,
-                       outcome=outcome, message=message, detail=detail, seconds=round(seconds, 4),
-                       earned=score)]
+    if untrusted:
+        detail = f"{UNTRUSTED} ({', '.join(untrusted)}); {detail}"
+    out = TestResult(test=question, question=question, points=possible, description=question,
+                     outcome=outcome, message=message, detail=detail, seconds=round(seconds, 4),
+                     earned=score)
+    out.untrusted = bool(untrusted)
+    return [out]
 
 
 class _Course:
