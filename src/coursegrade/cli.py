@@ -367,14 +367,18 @@ def _report(course, options):
 
 def _nbgrader_format(course, name):
     """Whether `name` is an assignment in nbgrader's own format (no autograder/<ps>/)."""
+    if name in course.assignment_names():  # (first: the foreign formats' modules import otter, nbformat)
+        return False
     from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
-    return name not in course.assignment_names() and name in nbgrader_assignment_names(course)
+    return name in nbgrader_assignment_names(course)
 
 
 def _otter_format(course, name):
     """Whether `name` is an otter-grader master notebook's assignment."""
+    if name in course.assignment_names():  # (first: importing otter costs seconds)
+        return False
     from coursegrade.grading.otter_course import otter_assignment_names
-    return name not in course.assignment_names() and name in otter_assignment_names(course)
+    return name in otter_assignment_names(course)
 
 
 def _grade_otter(course, options):
