@@ -134,7 +134,7 @@ def main(argv=None):
     print(f"start-up: engine imports {imports:.2f} s, zygote ready {marks['zygote']:.2f} s, "
           f"pytest start + collection {marks['collected'] - began_suite:.2f} s")
     print(f"grading loop: {loop:.2f} s, {1000 * loop / n:.0f} ms per notebook (one worker); "
-          f"points awarded in all: {sum(r.get('total', 0) for r in results):g} "
+          f"points awarded in all: {sum(r.total for r in results):g} "
           "(must not change between experiments)")
     for key, spent in sorted(SECONDS.items(), key=lambda item: -item[1]):
         print(f"  {key:<42} {1000 * spent / n:8.1f} ms/notebook  "
