@@ -153,7 +153,8 @@ def test_course_grade_and_validate_take_the_course_as_it_is(tmp_path):
     assert "bitdiddle" in graded.stdout and "1.5/3" in graded.stdout and "3/3" in graded.stdout
     assert "hacker: 3/13" in graded.stdout  # nbgrader's totals, written answers to be graded
     assert (root / "autograded" / "hacker" / "ps1" / "results.json").is_file()
-    assert (root / "exports" / "ps1_report.html").is_file() and "no feedback pages" in graded.stdout
+    assert (root / "exports" / "ps1_report.html").is_file() and "feedback: 2 file(s)" in graded.stdout
+    assert (root / "autograded" / "hacker" / "ps1" / "feedback.html").is_file()
     validated = subprocess.run(course_command + ["validate", "ps1"], capture_output=True, text=True,
                                timeout=600)
     assert validated.returncode == 0, validated.stdout + validated.stderr
@@ -197,6 +198,12 @@ def test_which_cells_need_the_students_process_by_reading_them():
     assert fallback_reasons("assert isinstance(v, Vector)") != []  # a class of the notebook
     assert fallback_reasons("assert id(a) == id(b)") != []
     assert fallback_reasons("class Mock:\n    pass\n") == ["defines a class"]
+    # a module the grader has is imported on the trusted side; a submission's file never is
+    assert fallback_reasons("import numpy as np\nfrom nose.tools import assert_equal\nimport os.path") == []
+    assert fallback_reasons("from helpers_of_ps1 import check") == [
+        "imports `helpers_of_ps1`, which the grader does not have (a file of the submission or of "
+        "the assignment's folder)"]
+    assert fallback_reasons("from . import mine") != []
 
 
 def test_a_module_of_the_students_namespace_is_the_graders_own_and_only_if_imported_here(zygote):

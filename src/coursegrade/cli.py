@@ -291,15 +291,20 @@ def _feedback(course, options):
     from coursegrade.outputs.feedback import release_feedback, write_feedback
     from coursegrade.outputs.gradebook import grades
 
-    assignment = course.assignment(options.assignment)
+    assignment = _foreign_assignment(course, options.assignment) or course.assignment(options.assignment)
     results = [r for s, r in sorted(load_results(course, assignment.name).items())
                if not options.student or s in options.student]
     if not results:
         print(f"no graded submissions of {assignment.name} in {course.autograded_dir}: "
               f"run `course grade {assignment.name}` first", file=sys.stderr)
         return 1
-    signatures = load_signatures(course, assignment)
-    paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
+    if hasattr(assignment, "grade_one"):  # nbgrader's or otter's format: no mistake hints
+        from coursegrade.outputs.foreign_feedback import write_foreign_feedback
+        signatures = True
+        paths = write_foreign_feedback(course, assignment, results, grades(course, assignment.name))
+    else:
+        signatures = load_signatures(course, assignment)
+        paths = write_feedback(course, assignment, results, grades(course, assignment.name), signatures)
     print(f"feedback: {len(paths)} file(s) in {course.autograded_dir}/<student>/{assignment.name}/feedback.html"
           + ("" if signatures else " (no mistake hints: run `course grade` or `course validate` first)"))
     if options.release:
@@ -356,13 +361,15 @@ def _report(course, options):
     from coursegrade.grading.batch import load_results
     from coursegrade.outputs.diagnosis import load_signatures
     from coursegrade.outputs.report import write_report
-    for name in options.assignments or course.assignment_names():
-        assignment = course.assignment(name)
+    for name in options.assignments or _all_assignment_names(course):
+        foreign = _foreign_assignment(course, name)
+        assignment = foreign or course.assignment(name)
         results = list(load_results(course, name).values())
         if not results:
             print(f"{name}: nothing graded yet", file=sys.stderr)
             continue
-        print(f"{name}: {write_report(course, assignment, results, load_signatures(course, assignment))}")
+        signatures = None if foreign else load_signatures(course, assignment)
+        print(f"{name}: {write_report(course, assignment, results, signatures)}")
 
 
 def _nbgrader_format(course, name):
@@ -371,6 +378,17 @@ def _nbgrader_format(course, name):
         return False
     from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
     return name in nbgrader_assignment_names(course)
+
+
+def _foreign_assignment(course, name):
+    """The nbgrader- or otter-format assignment `name`, or None."""
+    if _nbgrader_format(course, name):
+        from coursegrade.grading.nbgrader_course import NbgraderAssignment
+        return NbgraderAssignment(course, name)
+    if _otter_format(course, name):
+        from coursegrade.grading.otter_course import OtterAssignment
+        return OtterAssignment(course, name)
+    return None
 
 
 def _otter_format(course, name):
@@ -384,6 +402,7 @@ def _otter_format(course, name):
 def _grade_otter(course, options):
     """`course grade PS` of an otter-grader assignment as it is (grading/otter_course.py)."""
     from coursegrade.grading.otter_course import OtterAssignment, grade_all
+    from coursegrade.outputs.nbgrader_gradebook import record_otter
     from coursegrade.outputs.scoreboard import score_table
     assignment = OtterAssignment(course, options.assignment)
     results = _grade_foreign_batch(course, options, assignment, grade_all,
@@ -391,7 +410,8 @@ def _grade_otter(course, options):
     if not isinstance(results, list):
         return results
     print(score_table(assignment, results))
-    _foreign_outputs(course, assignment, results, "otter")
+    record_otter(course, assignment, results, out=sys.stdout)
+    _foreign_outputs(course, assignment, results)
     return 0
 
 
@@ -408,7 +428,7 @@ def _grade_nbgrader(course, options):
         return results
     print(score_table(assignment, results))
     record_nbgrader(course, assignment, results, out=sys.stdout)
-    _foreign_outputs(course, assignment, results, "nbgrader")
+    _foreign_outputs(course, assignment, results)
     return 0
 
 
@@ -449,27 +469,36 @@ def _grade_foreign_batch(course, options, assignment, grade_all, what):
     return [by_student[s] for s, _ in submissions]
 
 
-def _foreign_outputs(course, assignment, results, kind):
-    """The report of an nbgrader- or otter-format batch (its untrusted test cells flagged), and
-    what is not made for these formats, said."""
+def _foreign_outputs(course, assignment, results):
+    """After an nbgrader- or otter-format batch (recorded in the gradebook first): the score
+    CSV, each student's feedback page, the gradebook's exports and the report (its untrusted
+    test cells flagged)."""
+    from coursegrade.outputs.exports import export_all
+    from coursegrade.outputs.foreign_feedback import write_foreign_feedback
+    from coursegrade.outputs.gradebook import grades, open_gradebook
     from coursegrade.outputs.report import write_report
+    from coursegrade.outputs.scoreboard import write_grades_csv
+    csv_path = write_grades_csv(assignment, results, course.exports_dir / f"{assignment.name}_grades.csv")
+    with open_gradebook(course) as gradebook:
+        book = grades(course, assignment.name, gradebook)
+        exports = export_all(course, assignment.name, None, gradebook, book)
+    paths = write_foreign_feedback(course, assignment, results, book)
+    print(f"feedback: {len(paths)} file(s), autograded/<student>/{assignment.name}/feedback.html "
+          f"(release with `course feedback {assignment.name} --release`)")
+    print("exports: " + ", ".join(str(p) for p in [csv_path, *exports]))
     print(f"report: {write_report(course, assignment, results)}")
     print(f"results: autograded/<student>/{assignment.name}/results.json (a test cell that ran in "
-          "the student's process has \"untrusted\": true); no feedback pages or grade exports are "
-          f"made for {kind}-format assignments"
-          + (" (nbgrader generate_feedback and export work on the gradebook written above)"
-             if kind == "nbgrader" else ""))
+          "the student's process has \"untrusted\": true); gradebook.db, nbgrader's gradebook, holds "
+          "the scores (nbgrader's formgrader and `nbgrader export` read them)")
 
 
 def _validate(course, options):
     from coursegrade.authoring.validate import format_validation, validate
     started = time.monotonic()
     failed = []
-    from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
-    for name in options.assignments or course.assignment_names() + nbgrader_assignment_names(course):
-        if _nbgrader_format(course, name):
-            from coursegrade.authoring.nbgrader_validate import validate_nbgrader
-            report = validate_nbgrader(course, name)
+    for name in options.assignments or _all_assignment_names(course):
+        if _nbgrader_format(course, name) or _otter_format(course, name):
+            report = _validate_foreign(course, name, options)
             print(report.text, flush=True)
             if not report.ok:
                 failed.append(name)
@@ -485,6 +514,23 @@ def _validate(course, options):
     print(f"\nvalidated in {time.monotonic() - started:.1f} s: "
           + (f"FAILED {', '.join(failed)}" if failed else "all assignments pass"))
     return 1 if failed else 0
+
+
+def _all_assignment_names(course):
+    """The course's own assignments, then its nbgrader- and otter-format ones."""
+    from coursegrade.grading.nbgrader_course import nbgrader_assignment_names
+    from coursegrade.grading.otter_course import otter_assignment_names
+    native = course.assignment_names()
+    foreign = nbgrader_assignment_names(course) + otter_assignment_names(course)
+    return native + [n for n in dict.fromkeys(foreign) if n not in native]
+
+
+def _validate_foreign(course, name, options):
+    if _nbgrader_format(course, name):
+        from coursegrade.authoring.nbgrader_validate import validate_nbgrader
+        return validate_nbgrader(course, name)
+    from coursegrade.authoring.otter_validate import validate_otter
+    return validate_otter(course, name, _settings(course, options).limits)
 
 
 def _synth(course, options):

@@ -385,9 +385,10 @@ def _written_answers(assignment, notebook, manual, cells):
     return found
 
 
-def supporting_files(assignment, folder):
+def supporting_files(assignment, folder, students_own=()):
     """(a cell that writes the assignment's other files next to the notebook, problems): the
-    submission folder's files, then source/<ps>/'s over them, as nbgrader copies them."""
+    submission folder's files, then source/<ps>/'s over them, as nbgrader copies them, but for
+    `students_own` (paths in source/<ps>/ that each student submits: otter's student_files)."""
     chosen = {}
     for base in (folder, assignment.source_dir):
         if not base.is_dir():
@@ -395,7 +396,8 @@ def supporting_files(assignment, folder):
         for path in sorted(base.rglob("*")):
             relative = path.relative_to(base)
             if path.is_symlink() or not path.is_file() or any(
-                    fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED):
+                    fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED) \
+                    or base != folder and relative.as_posix() in students_own:
                 continue
             chosen[relative.as_posix()] = path
     problems, payload, total = [], {}, 0
@@ -413,7 +415,9 @@ def supporting_files(assignment, folder):
             f"for _name, _data in {json.dumps(payload)}.items():\n"
             "    _os.makedirs(_os.path.dirname(_name) or '.', exist_ok=True)\n"
             "    open(_name, 'wb').write(_b.b64decode(_data))\n"
-            "del _b, _os, _name, _data\n")
+            "import sys as _s\n"  # a kernel's first path entry: the notebook's folder (helper modules)
+            "_s.path.insert(0, '') if '' not in _s.path else None\n"
+            "del _b, _os, _s, _name, _data\n")
     return cell, problems
 
 

@@ -15,10 +15,12 @@ untrusted: its result is what that process says.
 import ast
 import doctest
 
-from otter.test_files.abstract_test import TestCaseResult
-from otter.test_files.exception_test import ExceptionTestFile
+from coursegrade.core.optional_imports import skip_costly_optional_imports
+skip_costly_optional_imports()  # before otter (and nbformat with it) is imported
+from otter.test_files.abstract_test import TestCaseResult  # noqa: E402
+from otter.test_files.exception_test import ExceptionTestFile  # noqa: E402
 
-from coursegrade.core.errors import StudentError
+from coursegrade.core.errors import StudentError  # noqa: E402
 from coursegrade.grading.foreign_cells import NeedsSandbox, StudentGlobals, SubmissionStopped, fallback_reasons
 
 PASSED, FAILED = "✅ Test case passed", "❌ Test case failed\n"  # otter's own words

@@ -80,6 +80,19 @@ class OtterAssignment:
     def title(self):
         return self.name
 
+    @cached_property
+    def student_files(self):
+        """The config's `student_files`: files of source/<ps>/ that each student submits (otter
+        assign gives them to students, not to the autograder), as paths relative to it."""
+        import yaml
+        text = _config_text(read_notebook_json(self.master)["cells"][0])
+        try:
+            config = yaml.safe_load(text.split("\n", 1)[1] if "\n" in text else "") or {}
+        except yaml.YAMLError:
+            return ()
+        listed = config.get("student_files") if isinstance(config, dict) else None
+        return tuple(str(Path(f).as_posix()) for f in listed or () if isinstance(f, str))
+
     # What grading/batch.py's pool needs of a foreign format (batch.is_foreign).
     format = "otter"
     sandbox_warm_cells = ()
@@ -101,8 +114,7 @@ class OtterAssignment:
         """`otter assign` of the master notebook into autograder/<ps>/otter/ (once; again when
         the master notebook is newer). Returns the folder of OK-format tests."""
         tests = self.built_dir / "tests"
-        stamp = self.built_dir / "master.sha"
-        if tests.is_dir() and stamp.is_file() and stamp.read_text() == str(self.master.stat().st_mtime_ns):
+        if self.built_is_current:
             return tests
         self.built_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -120,13 +132,23 @@ class OtterAssignment:
             shutil.copy(zips[0], self.built_dir / "autograder.zip")
             shutil.copy(Path(tmp) / "autograder" / self.master.name, self.built_dir / "solution.ipynb")
             shutil.copy(Path(tmp) / "student" / self.master.name, self.built_dir / "student.ipynb")
+            shutil.rmtree(self.built_dir / "student_tests", ignore_errors=True)  # (the public tests
+            if (Path(tmp) / "student" / "tests").is_dir():                       # students get)
+                shutil.copytree(Path(tmp) / "student" / "tests", self.built_dir / "student_tests")
             with zipfile.ZipFile(zips[0]) as archive:
                 for member in archive.namelist():
                     if member.startswith("tests/") and member.endswith(".py"):
                         tests.mkdir(parents=True, exist_ok=True)
                         (tests / Path(member).name).write_bytes(archive.read(member))
-        stamp.write_text(str(self.master.stat().st_mtime_ns))
+        (self.built_dir / "master.sha").write_text(str(self.master.stat().st_mtime_ns))
         return tests
+
+    @property
+    def built_is_current(self):
+        """Whether autograder/<ps>/otter/ was built from the master notebook as it is now."""
+        stamp = self.built_dir / "master.sha"
+        return (self.built_dir / "tests").is_dir() and stamp.is_file() and \
+            stamp.read_text() == str(self.master.stat().st_mtime_ns)
 
     @cached_property
     def test_files(self):
@@ -252,7 +274,7 @@ def _files_cell(assignment, folder):
 
     class _Where:
         source_dir = assignment.source_dir
-    cell, _ = supporting_files(_Where, folder)
+    cell, _ = supporting_files(_Where, folder, assignment.student_files)
     return cell
 
 

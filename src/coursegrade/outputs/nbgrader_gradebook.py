@@ -36,7 +36,8 @@ def record_nbgrader(course, assignment, results, out=None):
             for notebook in assignment.notebooks:
                 copy = gradebook.find_submission_notebook(notebook, assignment.name, result.student)
                 for grade in copy.grades:
-                    question = f"{notebook}/{grade.name}"
+                    question = assignment.question_of(notebook, grade.name) \
+                        if hasattr(assignment, "question_of") else f"{notebook}/{grade.name}"
                     if question in earned or grade.cell.cell_type == "code" and question in \
                             assignment.autograded_questions:
                         _autograded(grade, float(earned.get(question, 0.0)))
@@ -63,6 +64,34 @@ def record_nbgrader(course, assignment, results, out=None):
                 if view.seconds_late > 0 else ""
             print(f"  {result.student}: {view.score:g}/{view.max_score:g}{late}", file=out)
     return todo
+
+
+def record_otter(course, assignment, results, out=None):
+    """Record an otter assignment's results (grading/otter_course.py) in nbgrader's gradebook:
+    its master notebook as the one notebook, each question a graded code cell worth its points
+    (auto_score: what otter's rules gave it), so that `nbgrader export`, the formgrader's totals
+    and late penalties work on it as on nbgrader's own assignments."""
+    return record_nbgrader(course, _OtterAsNbgrader(assignment), results, out=out)
+
+
+class _OtterAsNbgrader:
+    """What record_nbgrader reads of an nbgrader assignment, for an otter one."""
+
+    def __init__(self, assignment):
+        from types import SimpleNamespace
+        self.name, self.otter = assignment.name, assignment
+        self.notebook = assignment.master.stem
+        self.notebooks = {self.notebook: []}
+        self.test_cells = [SimpleNamespace(notebook=self.notebook, grade_id=q, points=assignment.points(q))
+                           for q in assignment.autograded_questions]
+        self.manual_cells = []
+        self.autograded_questions = list(assignment.autograded_questions)
+
+    def question_of(self, notebook, grade_name):
+        return grade_name
+
+    def solution_ids(self, notebook):
+        return []
 
 
 def _autograded(grade, score):
